@@ -1,0 +1,93 @@
+"""The one wiring point: ``create_app(settings)`` builds the whole service."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, json
+from sanic_ext import Extend, openapi
+
+from core import db, health, http
+from core.errors import JsonErrorHandler
+from core.logs import configure_logging
+from core.settings import Settings
+
+log = logging.getLogger("baoshan.app")
+
+APP_NAME = "baoshan"
+# Outbound calls (WeChat) must answer well inside WeChat's own 5 s budget.
+OUTBOUND_TIMEOUT = httpx.Timeout(4.0, connect=2.0)
+
+
+def create_app(settings: Settings) -> Sanic:
+    configure_logging(settings.log_level, settings.log_format)
+    app = Sanic(APP_NAME, error_handler=JsonErrorHandler(), configure_logging=False)
+    app.config.update(
+        REQUEST_MAX_SIZE=8 * 1024 * 1024,
+        ACCESS_LOG=False,
+        FALLBACK_ERROR_FORMAT="json",
+        KEEP_ALIVE_TIMEOUT=15,
+        REQUEST_TIMEOUT=30,
+        RESPONSE_TIMEOUT=30,
+        OAS_URL_PREFIX="/docs",
+        OAS_UI_DEFAULT="swagger",
+        OAS_UI_REDOC=False,
+        OAS_URI_TO_JSON="/openapi.json",
+    )
+    app.ctx.settings = settings
+    Extend(app)
+    app.ext.openapi.describe(
+        "宝山民政 API",
+        version="1.0",
+        description="宝山区民政局：公众号回调、小程序预约、知识库查询与工作人员后台。",
+    )
+    http.install(app)
+    _wire_blueprints(app)
+    _install_lifecycle(app)
+
+    @app.get("/openapi.json")
+    @openapi.exclude()
+    async def openapi_document(request: Request) -> HTTPResponse:
+        from sanic_ext.extensions.openapi.builders import SpecificationBuilder
+
+        return json(SpecificationBuilder().build(request.app).serialize())
+
+    return app
+
+
+def _wire_blueprints(app: Sanic) -> None:
+    from bot import bp as bot_bp
+    from content import bp as content_bp
+    from knowledge.http import bp as knowledge_bp
+    from miniapp_api import bp as miniapp_bp
+
+    for bp in (health.bp, knowledge_bp, bot_bp, miniapp_bp, content_bp):
+        app.blueprint(bp)
+
+
+def _install_lifecycle(app: Sanic) -> None:
+    from core.kb import KnowledgeService
+
+    @app.before_server_start
+    async def open_resources(app: Sanic) -> None:
+        # Re-entrant: sanic-testing's ASGI client runs the server events around every request.
+        if getattr(app.ctx, "resources_open", False):
+            return
+        settings: Settings = app.ctx.settings
+        await db.init_orm(settings)
+        app.ctx.http = httpx.AsyncClient(timeout=OUTBOUND_TIMEOUT)
+        app.ctx.kb = KnowledgeService(settings)
+        await app.ctx.kb.start()
+        app.ctx.resources_open = True
+        log.info("worker ready", extra={"database": "sqlite" if settings.is_sqlite else "postgres"})
+
+    @app.after_server_stop
+    async def close_resources(app: Sanic) -> None:
+        if not getattr(app.ctx, "resources_open", False):
+            return
+        app.ctx.resources_open = False
+        await app.ctx.kb.stop()
+        await app.ctx.http.aclose()
+        await db.close_orm()

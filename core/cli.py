@@ -1,0 +1,219 @@
+"""The ``baoshan`` command (see CONTRACT.md for the commands others rely on)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+from core import db
+from core.logs import configure_logging
+from core.settings import ConfigError, Settings, load_settings
+
+log = logging.getLogger("baoshan.cli")
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Before workers start: migrate (dev) or insist on a migrated schema (production), then make
+    sure the knowledge base has entries. Runs in the main process and closes its connections
+    itself, so nothing is left open across the fork and SIGINT is not held up by SQLite."""
+    if settings.is_production:
+        pending = await db.pending_migrations(settings)
+        if pending:
+            raise ConfigError(f"数据库有未应用的迁移 {pending}，请先运行 baoshan db upgrade",
+                              "pending migrations; run `baoshan db upgrade` first")
+    else:
+        applied = await db.upgrade(settings)
+        if applied:
+            log.info("migrations applied", extra={"migrations": applied})
+    from core import kb
+
+    await db.init_orm(settings)
+    try:
+        seeded = await kb.seed_if_empty()
+        if seeded:
+            log.info("knowledge base seeded from bundled entries", extra={"entries": seeded})
+    finally:
+        await db.close_orm()
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from core.app import create_app
+
+    asyncio.run(prepare_database(settings))
+    loader = AppLoader(factory=partial(create_app, settings))
+    app = loader.load()
+    app.prepare(host=args.host, port=args.port, workers=args.workers, access_log=False,
+                motd=False)
+    Sanic.serve(primary=app, app_loader=loader)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    applied = asyncio.run(db.upgrade(settings))
+    print("\n".join(applied) if applied else "数据库已是最新 / nothing to apply")
+    return 0
+
+
+def cmd_db_makemigrations(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile
+
+    from tortoise.cli.cli import CLIContext, makemigrations
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(db.tortoise_config(settings), fh)
+    asyncio.run(makemigrations(CLIContext(None, fh.name), (), False, args.name))
+    Path(fh.name).unlink()
+    return 0
+
+
+async def _kb_entries(settings: Settings) -> tuple[list, dict[str, str]]:
+    """Entries and contacts from the database when it has them, else the bundled files."""
+    from core import kb
+    from knowledge.entries import load_dir
+
+    if settings.is_sqlite and not Path(db.db_url(settings)[len("sqlite://"):].split("?")[0]).exists():
+        return load_dir(), {}
+    try:
+        await db.init_orm(settings)
+        entries, contacts = await kb.active_entries(), await kb.load_contacts()
+    except Exception as exc:  # no schema yet, or no database: the bundled files still answer
+        log.debug("using bundled entries", extra={"reason": str(exc)})
+        entries, contacts = [], {}
+    finally:
+        await db.close_orm()
+    return (entries or load_dir()), contacts
+
+
+def _build_index(entries: list):  # type: ignore[no-untyped-def]
+    from core.kb import build_index
+    from knowledge.segment import Segmenter
+    from knowledge.synonyms import SynonymTable
+
+    return build_index(entries, Segmenter(), SynonymTable.load())
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.render import render_text, reply_text
+
+    question = " ".join(args.question).strip()
+    if not question:
+        print("请输入要咨询的问题。", file=sys.stderr)
+        return 2
+    entries, contacts = asyncio.run(_kb_entries(settings))
+    result = _build_index(entries).search(question, args.limit)
+    if args.json:
+        print(json.dumps({
+            "query": question, "answered": result.answered, "intent": result.intent,
+            "reply": reply_text(result, contacts),
+            "hits": [{"id": h.entry.id, "title": h.entry.title, "category": h.entry.category,
+                      "score": round(h.score, 4), "answer": render_text(h.entry.answer, contacts)}
+                     for h in result.hits]}, ensure_ascii=False, indent=2))
+    else:
+        print(reply_text(result, contacts))
+        top = result.other or result.top
+        if top:
+            print(f"\n[{result.intent}] {top.entry.id} score={top.score:.3f}", file=sys.stderr)
+    return 0
+
+
+def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:
+    from core import kb
+    from knowledge.entries import load_dir, load_file, validate
+    from knowledge.evaluate import category_codes
+
+    path = Path(args.path)
+    entries = load_dir(path) if path.is_dir() else load_file(path)
+    problems = [p for e in entries for p in validate(e, category_codes())]
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+
+    async def run() -> int:
+        await db.upgrade(settings) if not settings.is_production else None
+        await db.init_orm(settings)
+        try:
+            return await kb.import_entries(entries, replace=args.replace)
+        finally:
+            await db.close_orm()
+
+    print(f"已导入 {asyncio.run(run())} 条 / imported")
+    return 0
+
+
+def cmd_kb_export(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.entries import dump_dir
+
+    entries, _ = asyncio.run(_kb_entries(settings))
+    for path in dump_dir(entries, Path(args.path)):
+        print(path)
+    return 0
+
+
+def cmd_kb_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.entries import load_dir
+    from knowledge.evaluate import category_codes, evaluate, format_report, load_items
+
+    entries = load_dir() if args.bundled else asyncio.run(_kb_entries(settings))[0]
+    report = evaluate(_build_index(entries), load_items(Path(args.file)))
+    text = format_report(report, category_codes())
+    print(text if args.verbose else text.split("\nmisses")[0])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="baoshan", description="宝山民政服务 / Baoshan civil-affairs service")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the service")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.set_defaults(func=cmd_serve)
+
+    a = sub.add_parser("ask", help="print what the bot would answer")
+    a.add_argument("question", nargs="+")
+    a.add_argument("--json", action="store_true")
+    a.add_argument("--limit", type=int, default=3)
+    a.set_defaults(func=cmd_ask)
+
+    d = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    d.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_db_upgrade)
+    mk = d.add_parser("makemigrations", help="write a migration for model changes")
+    mk.add_argument("--name", default=None)
+    mk.set_defaults(func=cmd_db_makemigrations)
+
+    k = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
+    ki = k.add_parser("import", help="import entries from a YAML file or directory")
+    ki.add_argument("path")
+    ki.add_argument("--replace", action="store_true", help="deactivate entries not in PATH")
+    ki.set_defaults(func=cmd_kb_import)
+    ke = k.add_parser("export", help="export active entries as YAML files")
+    ke.add_argument("path")
+    ke.set_defaults(func=cmd_kb_export)
+    kv = k.add_parser("eval", help="evaluate matching on a labelled question file")
+    kv.add_argument("file")
+    kv.add_argument("--bundled", action="store_true", help="use the bundled entries, not the DB")
+    kv.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    kv.set_defaults(func=cmd_kb_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings.log_level if args.command == "serve" else "WARNING",
+                      settings.log_format)
+    return int(args.func(args, settings) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

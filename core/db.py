@@ -1,0 +1,109 @@
+"""Database setup: one Tortoise config for the app, the CLI and the tests; migrations; health."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+from tortoise.migrations.executor import MigrationExecutor
+
+from core.settings import Settings
+
+log = logging.getLogger("baoshan.db")
+
+APP_LABEL = "core"
+MODELS_MODULE = "core.models"
+MIGRATIONS_MODULE = "core.migrations"
+
+# WAL lets readers run beside the one writer; busy_timeout makes a second process wait for the
+# write lock instead of failing at once with "database is locked".
+_SQLITE_PRAGMAS = {"journal_mode": "WAL", "busy_timeout": "5000", "synchronous": "NORMAL",
+                   "foreign_keys": "ON"}
+
+
+def _sqlite_url(url: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    for key, value in _SQLITE_PRAGMAS.items():
+        query.setdefault(key, value)
+    path = url[len("sqlite://"):].split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def db_url(settings: Settings) -> str:
+    url = settings.database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://"):]
+    return _sqlite_url(url) if url.startswith("sqlite://") else url
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "connections": {"default": db_url(settings)},
+        "apps": {
+            APP_LABEL: {
+                "models": [MODELS_MODULE],
+                "migrations": MIGRATIONS_MODULE,
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_orm(settings: Settings) -> None:
+    """Open the ORM for this process.
+
+    The global fallback is what lets request tasks (which do not inherit the listener's context
+    under a real server) find the connections; without it every query fails with
+    "No TortoiseContext is currently active".
+    """
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def close_orm() -> None:
+    await Tortoise.close_connections()
+
+
+async def pending_migrations(settings: Settings) -> list[str]:
+    await Tortoise.init(config=tortoise_config(settings), init_connections=False)
+    try:
+        cfg = tortoise_config(settings)["apps"]
+        executor = MigrationExecutor(connections.get("default"), cfg)
+        steps = await executor.plan(None)
+        return [f"{step.migration.app_label}.{step.migration.name}" for step in steps
+                if not getattr(step, "backward", False)]
+    finally:
+        await Tortoise.close_connections()
+
+
+async def upgrade(settings: Settings) -> list[str]:
+    """Apply pending migrations; returns the names applied. Closes its connections when done."""
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(f"{app_label}.{name}")
+            log.info("migration applied", extra={"migration": f"{app_label}.{name}"})
+
+    try:
+        await migrate(config=tortoise_config(settings), progress=progress)
+    finally:
+        await Tortoise.close_connections()
+    return applied
+
+
+async def ping() -> bool:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:
+        log.exception("database ping failed")
+        return False
+    return True

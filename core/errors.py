@@ -1,0 +1,84 @@
+"""Coded errors shared by every package, and the one JSON error shape the contract promises."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sanic import Request
+from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
+from sanic.response import HTTPResponse, json
+
+from core.logs import request_id_var
+from core.messages import message_for
+
+log = logging.getLogger("baoshan.errors")
+
+_STATUS_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "bad_request",
+    409: "conflict",
+    413: "payload_too_large",
+    416: "bad_request",
+    422: "invalid_input",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error a handler wants answered as ``{"error": {"code", "message"}}``."""
+
+    def __init__(self, code: str, status: int = 400, message: str | None = None,
+                 *, field: str | None = None, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+        self.message = message or message_for(code)
+        self.field = field
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def error_body(code: str, message: str, *, field: str | None = None,
+               **extra: Any) -> dict[str, Any]:
+    err: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        err["field"] = field
+    err.update(extra)
+    return {"error": err}
+
+
+def error_response(code: str, status: int, message: str | None = None, *,
+                   field: str | None = None, headers: dict[str, str] | None = None,
+                   **extra: Any) -> HTTPResponse:
+    body = error_body(code, message or message_for(code), field=field, **extra)
+    return json(body, status=status, headers=headers, ensure_ascii=False)
+
+
+class JsonErrorHandler(ErrorHandler):
+    """Every error, framework or ours, leaves in the contract's shape; internals never do."""
+
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, ApiError):
+            return error_response(exception.code, exception.status, exception.message,
+                                  field=exception.field, headers=exception.headers,
+                                  **exception.extra)
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            status = exception.status_code
+            headers = dict(getattr(exception, "headers", None) or {})
+            return error_response(_STATUS_CODES.get(status, "bad_request"), status,
+                                  headers=headers)
+        status = getattr(exception, "status_code", 500) if isinstance(exception, SanicException) \
+            else 500
+        log.error("unhandled error", exc_info=exception,
+                  extra={"path": request.path, "method": request.method,
+                         "request_id": request_id_var.get()})
+        code = "service_unavailable" if status == 503 else "internal_error"
+        return error_response(code, status if status >= 500 else 500)

@@ -1,0 +1,40 @@
+"""Request ids and the access log: every request gets an id that its log lines and response carry."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse
+
+from core.logs import request_id_var
+
+access_log = logging.getLogger("baoshan.access")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def install(app: Sanic) -> None:
+    @app.on_request(priority=100)
+    async def assign_request_id(request: Request) -> None:
+        incoming = request.headers.get("x-request-id", "")
+        # A proxy's id is kept so one request can be followed across hosts; junk is replaced.
+        rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.ctx.request_id = rid
+        request.ctx.started = time.perf_counter()
+        request_id_var.set(rid)
+
+    @app.on_response(priority=100)
+    async def log_access(request: Request, response: HTTPResponse) -> None:
+        rid = getattr(request.ctx, "request_id", None) or uuid.uuid4().hex
+        response.headers["X-Request-ID"] = rid
+        started = getattr(request.ctx, "started", None)
+        elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
+        access_log.info(
+            "%s %s %s", request.method, request.path, response.status,
+            extra={"request_id": rid, "method": request.method, "path": request.path,
+                   "status": response.status, "ms": round(elapsed, 2),
+                   "client": request.remote_addr or request.ip},
+        )

@@ -1,0 +1,6 @@
+"""All ORM models, re-exported so Tortoise discovers them from one module."""
+
+from core.models.kb import KbEntry, UnansweredQuestion
+from core.models.system import AuditLog, Setting
+
+__all__ = ["AuditLog", "KbEntry", "Setting", "UnansweredQuestion"]

@@ -1,0 +1,145 @@
+"""Settings: read once from the environment, validated, then passed in (never a module global)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PLACEHOLDER_PREFIX = "dev-placeholder"
+# Values that look like secrets but are not: refused in production.
+_WEAK_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development", "test", "default"}
+_MIN_SECRET_LEN = 32
+
+
+class ConfigError(SystemExit):
+    """A configuration problem that stops the service with a one-line bilingual message."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"配置错误：{zh} / Configuration error: {en}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    secret_key: str
+    var_dir: Path
+    wechat_token: str
+    wechat_app_id: str
+    wechat_app_secret: str
+    wechat_encoding_aes_key: str
+    miniapp_app_id: str
+    miniapp_app_secret: str
+    wechat_api_base_url: str
+    rate_limit_per_address: int
+    rate_limit_per_user: int
+    log_level: str
+    log_format: str
+    public_base_url: str
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
+
+    def placeholder(self, value: str) -> bool:
+        return value.startswith(PLACEHOLDER_PREFIX)
+
+    @property
+    def wechat_configured(self) -> bool:
+        return not (self.placeholder(self.wechat_token) or self.placeholder(self.wechat_app_id))
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} 必须是整数（现为 {raw!r}）", f"{name} must be an integer") from None
+    if value < minimum:
+        raise ConfigError(f"{name} 不能小于 {minimum}", f"{name} must be >= {minimum}")
+    return value
+
+
+def _dev_secret(var_dir: Path) -> str:
+    """A random key created once per install and kept, so dev sessions survive restarts."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        value = path.read_text(encoding="ascii").strip()
+        if len(value) >= _MIN_SECRET_LEN:
+            return value
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(".tmp")
+    # 0600 from the start: the key signs sessions and derives the encryption key.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value)
+    os.replace(tmp, path)
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    mode = env.get("BAOSHAN_ENV", "dev").strip().lower() or "dev"
+    if mode not in {"dev", "production"}:
+        raise ConfigError(f"BAOSHAN_ENV 只能是 dev 或 production（现为 {mode!r}）",
+                          "BAOSHAN_ENV must be dev or production")
+    var_dir = Path(env.get("BAOSHAN_VAR_DIR", "./var")).resolve()
+    database_url = env.get("BAOSHAN_DATABASE_URL", "").strip() or f"sqlite://{var_dir / 'baoshan.sqlite3'}"
+    if not database_url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
+        raise ConfigError("BAOSHAN_DATABASE_URL 只支持 sqlite:// 或 postgres://",
+                          "BAOSHAN_DATABASE_URL must be sqlite:// or postgres://")
+
+    secret = env.get("BAOSHAN_SECRET_KEY", "").strip()
+    if mode == "production":
+        if not secret:
+            raise ConfigError("生产环境必须设置 BAOSHAN_SECRET_KEY",
+                              "BAOSHAN_SECRET_KEY is required in production")
+        if secret.lower() in _WEAK_SECRETS or secret.startswith(PLACEHOLDER_PREFIX) \
+                or len(secret) < _MIN_SECRET_LEN:
+            raise ConfigError(f"BAOSHAN_SECRET_KEY 是默认值或太短（至少 {_MIN_SECRET_LEN} 个字符的随机串）",
+                              f"BAOSHAN_SECRET_KEY is a placeholder or shorter than {_MIN_SECRET_LEN}")
+    elif not secret:
+        secret = _dev_secret(var_dir)
+
+    def wx(name: str) -> str:
+        return env.get(name, "").strip() or f"{PLACEHOLDER_PREFIX}-{name.lower()}"
+
+    aes_key = env.get("WECHAT_ENCODING_AES_KEY", "").strip()
+    if aes_key and len(aes_key) != 43:
+        raise ConfigError("WECHAT_ENCODING_AES_KEY 必须是 43 个字符",
+                          "WECHAT_ENCODING_AES_KEY must be 43 characters")
+
+    log_format = env.get("BAOSHAN_LOG_FORMAT", "json").strip().lower()
+    if log_format not in {"json", "text"}:
+        raise ConfigError("BAOSHAN_LOG_FORMAT 只能是 json 或 text", "BAOSHAN_LOG_FORMAT: json|text")
+
+    return Settings(
+        env=mode,
+        database_url=database_url,
+        secret_key=secret,
+        var_dir=var_dir,
+        wechat_token=wx("WECHAT_TOKEN"),
+        wechat_app_id=wx("WECHAT_APP_ID"),
+        wechat_app_secret=wx("WECHAT_APP_SECRET"),
+        wechat_encoding_aes_key=aes_key,
+        miniapp_app_id=wx("MINIAPP_APP_ID"),
+        miniapp_app_secret=wx("MINIAPP_APP_SECRET"),
+        wechat_api_base_url=(env.get("WECHAT_API_BASE_URL", "").strip()
+                             or "https://api.weixin.qq.com").rstrip("/"),
+        rate_limit_per_address=_int(env, "BAOSHAN_RATE_LIMIT_PER_ADDRESS", 600),
+        rate_limit_per_user=_int(env, "BAOSHAN_RATE_LIMIT_PER_USER", 60),
+        log_level=env.get("BAOSHAN_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        log_format=log_format,
+        public_base_url=env.get("BAOSHAN_PUBLIC_BASE_URL", "").strip().rstrip("/"),
+    )

@@ -1,0 +1,6 @@
+"""The knowledge base: curated entries and the matching engine.
+
+The engine modules (entries, normalise, segment, synonyms, typos, matcher, evaluate) are plain Python
+with no Sanic or ORM imports, so they run the same in a worker, the CLI and the benchmarks.
+``knowledge.http`` is the one HTTP adapter.
+"""

@@ -1,0 +1,47 @@
+"""HTTP adapter of the knowledge base: ``GET /api/v1/knowledge/search`` (see CONTRACT.md)."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+from sanic_ext import openapi
+
+from core.errors import ApiError
+from knowledge.messages import ERRORS
+from knowledge.normalise import MAX_INPUT_CHARS
+
+bp = Blueprint("knowledge", url_prefix="/api/v1/knowledge")
+
+_HIT_SCHEMA = {"id": str, "title": str, "category": str, "score": float, "answer": str}
+
+
+@bp.get("/search")
+@openapi.summary("知识库查询：居民的问题 → 最匹配的答案")
+@openapi.parameter("q", str, "query", required=True, description="居民的问题（最多 500 字，超出部分截断）")
+@openapi.parameter("limit", int, "query", description="最多返回几条（1-10，默认 3）")
+@openapi.response(200, {"application/json": {
+    "query": str, "answered": bool, "intent": str, "reply": str, "hits": [_HIT_SCHEMA]}},
+    "answered=false 表示没有足够把握（含其他部门业务、寒暄），hits 可能带建议")
+@openapi.response(400, {"application/json": {"error": {"code": str, "message": str}}},
+                  "empty_query / invalid_limit")
+async def search(request: Request) -> HTTPResponse:
+    q = (request.args.get("q") or "").strip()
+    if not q:
+        raise ApiError("empty_query", 400, ERRORS["empty_query"], field="q")
+    raw_limit = request.args.get("limit") or "3"
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 10:
+        raise ApiError("invalid_limit", 400, ERRORS["invalid_limit"], field="limit")
+    kb = request.app.ctx.kb
+    if kb.index is None:
+        raise ApiError("kb_unavailable", 503, ERRORS["kb_unavailable"])
+    q = q[:MAX_INPUT_CHARS]
+    result = kb.search(q, int(raw_limit))
+    await kb.record_unanswered(result, channel="api", user=request.remote_addr or request.ip or "")
+    hits = [{
+        "id": h.entry.id, "title": h.entry.title, "category": h.entry.category,
+        "score": round(h.score, 4), "answer": kb.reply_for(h.entry),
+        **({"action": h.entry.action} if h.entry.action else {}),
+        **({"link": h.entry.link} if h.entry.link else {}),
+    } for h in result.hits]
+    return json({"query": q, "answered": result.answered, "intent": result.intent,
+                 "reply": kb.reply(result), "hits": hits}, ensure_ascii=False)

@@ -1,0 +1,54 @@
+"""Colloquial words to official terms (领证→结婚登记, 撒海里→海葬 …).
+
+Expansion, not replacement: the resident's own words stay, the official term is added, so an
+entry phrased either way still matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import yaml
+
+from knowledge.normalise import clean
+
+SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.yaml"
+
+
+class SynonymTable:
+    def __init__(self, table: Mapping[str, Sequence[str]]) -> None:
+        pairs: dict[str, set[str]] = {}
+        for official, variants in table.items():
+            off = clean(str(official)).replace(" ", "")
+            if not off:
+                continue
+            for variant in variants or ():
+                var = clean(str(variant)).replace(" ", "")
+                if var and var != off:
+                    pairs.setdefault(var, set()).add(off)
+        self._pairs = {k: sorted(v) for k, v in pairs.items()}
+        self._max_len = max((len(k) for k in pairs), default=0)
+        self.official_terms = sorted({o for offs in pairs.values() for o in offs})
+        self.variant_terms = sorted(pairs)
+
+    @classmethod
+    def load(cls, path: Path = SYNONYMS_FILE) -> SynonymTable:
+        if not path.exists():
+            return cls({})
+        with path.open(encoding="utf-8") as fh:
+            return cls(yaml.safe_load(fh) or {})
+
+    def expand(self, text: str) -> list[str]:
+        """Official terms whose colloquial variants occur in ``text`` (spaces ignored)."""
+        compact = text.replace(" ", "")
+        found: list[str] = []
+        # Every substring up to the longest variant, looked up in a dict: O(len × max_len)
+        # instead of scanning the text once per variant.
+        n = len(compact)
+        for i in range(n):
+            for j in range(i + 2, min(n, i + self._max_len) + 1):
+                for official in self._pairs.get(compact[i:j], ()):
+                    if official not in found:
+                        found.append(official)
+        return found

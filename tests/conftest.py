@@ -1,0 +1,107 @@
+"""Shared fixtures: one database per test session (SQLite, or PostgreSQL when
+``BAOSHAN_TEST_DATABASE_URL`` names a server), migrated once and dropped at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+from sanic import Sanic
+from tortoise import connections
+
+from core import db
+from core.app import create_app
+from core.settings import Settings, load_settings
+from tests.support.asgi import client as asgi_client
+from tests.support.asgi import lifespan
+
+TEST_DB_ENV = "BAOSHAN_TEST_DATABASE_URL"
+SECRET = "test-secret-" + "k" * 40
+
+Sanic.test_mode = True  # the suite builds several apps under one name
+
+
+def _pg_admin(url: str) -> tuple[str, str]:
+    """(server URL pointing at the maintenance db, scheme://user@host:port prefix)."""
+    parts = urlsplit(url.replace("postgresql://", "postgres://", 1))
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=""))
+
+
+async def _pg_exec(admin_url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1), timeout=10)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get(TEST_DB_ENV, "").strip()
+    if base.startswith(("postgres://", "postgresql://")):
+        admin, prefix = _pg_admin(base)
+        name = f"baoshan_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
+        try:
+            yield f"{prefix}/{name}"
+        finally:
+            asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        yield f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def make_settings(database_url: str, var_dir: Path, **extra: str) -> Settings:
+    env = {
+        "BAOSHAN_DATABASE_URL": database_url,
+        "BAOSHAN_VAR_DIR": str(var_dir),
+        "BAOSHAN_SECRET_KEY": SECRET,
+        "BAOSHAN_LOG_LEVEL": "WARNING",
+        "WECHAT_API_BASE_URL": "http://127.0.0.1:9",
+    }
+    env.update(extra)
+    return load_settings(env)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(database_url, tmp_path_factory.mktemp("var"))
+
+
+@pytest_asyncio.fixture(scope="session")
+async def migrated(settings: Settings) -> AsyncIterator[Settings]:
+    await db.upgrade(settings)
+    yield settings
+
+
+@pytest_asyncio.fixture
+async def app(migrated: Settings) -> AsyncIterator[Sanic]:
+    """A started app per test: the ORM is process-wide state, so apps must not overlap."""
+    application = create_app(migrated)
+    async with lifespan(application):
+        try:
+            yield application
+        finally:
+            await _clean_tables()
+
+
+@pytest_asyncio.fixture
+async def client(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app) as c:
+        yield c
+
+
+async def _clean_tables() -> None:
+    """Each test starts from empty tables (the schema and its migration records stay)."""
+    conn = connections.get("default")
+    tables = ["kb_unanswered", "audit_log", "kb_entry", "setting"]
+    for table in tables:
+        await conn.execute_script(f'DELETE FROM "{table}"')

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge.evaluate import category_codes, evaluate, format_report, load_items
+from knowledge.matcher import Index
+
+EVAL_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "eval"
+
+
+def test_dev_set_meets_the_accuracy_targets(index: Index) -> None:
+    report = evaluate(index, load_items(EVAL_DIR / "dev.yaml"))
+    summary = format_report(report, category_codes())
+    assert report.total >= 300
+    assert report.in_scope_accuracy >= 0.95, summary
+    assert report.other_accuracy >= 0.95, summary
+
+
+def test_holdout_set_does_not_collapse(index: Index) -> None:
+    # Never tuned on; a guard against overfitting the dev set, with a looser floor.
+    report = evaluate(index, load_items(EVAL_DIR / "holdout.yaml"))
+    assert report.in_scope_accuracy >= 0.85, format_report(report, category_codes())
+    assert report.other_accuracy >= 0.85

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from knowledge.matcher import Index
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("结婚登记要带什么", "marriage"),
+    ("低报怎么申请", "social_assistance"),
+    ("我妈八十多一个人住 那个按一下就能叫人的怎么装", "elderly_care"),
+    ("骨灰撒到海里怎么弄", "funeral"),
+    ("结婚等级要预约吗", "marriage"),
+    ("一剑通谁能装", "elderly_care"),
+    ("老年痴呆的老人有专门的床位吗", "elderly_care"),
+    ("离婚冷静期多少天", "marriage"),
+    ("慈善超市能捐旧衣服吗", "charity"),
+    ("路边有个流浪的人怎么办", "vagrant_aid"),
+    ("重残护理补贴", "disability"),
+    ("社会组织年检", "social_org"),
+])
+def test_residents_questions_find_the_right_category(index: Index, question: str,
+                                                     category: str) -> None:
+    result = index.search(question)
+    assert result.answered, (question, result.intent, result.top)
+    assert result.top is not None and result.top.entry.category == category
+
+
+@pytest.mark.parametrize("question", ["退休金什么时候发", "医保卡丢了怎么补", "孩子上小学怎么报名",
+                                      "公积金怎么提取", "身份证过期了去哪换"])
+def test_other_departments_business_is_handed_over(index: Index, question: str) -> None:
+    result = index.search(question)
+    assert not result.answered
+    assert result.intent == "out_of_scope"
+    assert result.other is not None and "12345" in result.other.entry.answer
+
+
+@pytest.mark.parametrize("question", ["你好", "谢谢", "在吗"])
+def test_small_talk_is_not_an_answer(index: Index, question: str) -> None:
+    result = index.search(question)
+    assert not result.answered
+    assert result.intent in ("smalltalk", "unknown")
+
+
+@pytest.mark.parametrize("question", ["😀😀😀", "<script>alert(1)</script>", "' OR 1=1; DROP TABLE kb_entry; --",
+                                      "asdfghjkl", "？？？", "x" * 5000])
+def test_hostile_or_empty_meaning_input_is_not_answered(index: Index, question: str) -> None:
+    result = index.search(question)
+    assert not result.answered
+
+
+def test_low_confidence_gives_at_most_three_suggestions(index: Index) -> None:
+    result = index.search("补贴")
+    assert not result.answered or result.top is not None
+    if result.intent == "suggest":
+        assert 1 <= len(result.hits) <= 3
+        assert len({h.entry.id for h in result.hits}) == len(result.hits)
+
+
+def test_hits_are_best_first(index: Index) -> None:
+    result = index.search("养老院怎么申请入住", limit=5)
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
