@@ -75,12 +75,16 @@ def cmd_db_makemigrations(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _sqlite_file(settings: Settings) -> Path:
+    return Path(db.db_url(settings)[len("sqlite://"):].split("?")[0])
+
+
 async def _kb_entries(settings: Settings) -> tuple[list, dict[str, str]]:
     """Entries and contacts from the database when it has them, else the bundled files."""
     from core import kb
     from knowledge.entries import load_dir
 
-    if settings.is_sqlite and not Path(db.db_url(settings)[len("sqlite://"):].split("?")[0]).exists():
+    if settings.is_sqlite and not _sqlite_file(settings).exists():
         return load_dir(), {}
     try:
         await db.init_orm(settings)

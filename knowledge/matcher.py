@@ -27,19 +27,23 @@ from knowledge.typos import TypoCorrector
 _FIELD_KEYWORD, _FIELD_TITLE, _FIELD_QUESTION = 1.0, 0.9, 0.8
 _BIGRAM_WEIGHT = 0.35
 _EXPANSION_WEIGHT = 0.9
-_CANDIDATES = 40
+_CANDIDATES = 25
+_RERANK = 8
+_SMALLTALK_MAX_CHARS = 12
 
 
 @dataclass(frozen=True)
 class Params:
     """Scoring weights and thresholds, calibrated on the labelled dev set (see bench/RESULTS.md)."""
 
-    w_query: float = 0.45
-    w_phrase: float = 0.35
+    w_query: float = 0.25
+    w_phrase: float = 0.55
     w_fuzzy: float = 0.20
-    answer_threshold: float = 0.42
-    other_threshold: float = 0.42
+    w_keyword: float = 0.10
+    answer_threshold: float = 0.29
+    other_threshold: float = 0.34
     suggest_floor: float = 0.18
+    long_chars: float = 14.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class _Doc:
     entry: Entry
     terms: dict[str, float]
     phrases: list[_Phrase]
+    keyword_terms: frozenset[str] = frozenset()
 
 
 class Analyzer:
@@ -146,9 +151,12 @@ class Index:
             ts = a.terms(norm, correct=False)
             add(ts, fw)
             phrases.append(_Phrase(frozenset(ts), 0.0, norm.replace(" ", "")))
+        kw_terms: set[str] = set()
         for kw in entry.keywords:
-            add(a.terms(normalise(kw), correct=False), _FIELD_KEYWORD)
-        return _Doc(entry, terms, phrases)
+            ts = a.terms(normalise(kw), correct=False)
+            add(ts, _FIELD_KEYWORD)
+            kw_terms.update(t for t in ts if not t.startswith("#"))
+        return _Doc(entry, terms, phrases, frozenset(kw_terms))
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -168,28 +176,59 @@ class Index:
             for i in postings:
                 pre[i] = pre.get(i, 0.0) + w * self.docs[i].terms[t]
         cands = sorted(pre, key=pre.__getitem__, reverse=True)[:_CANDIDATES]
+        p = self.params
+        partial = []
         compact = norm.replace(" ", "")
-        scored = sorted(((self._score(self.docs[i], qw, total, compact), i) for i in cands),
-                        reverse=True)
+        beta2 = min(max(len(compact) / p.long_chars, 1.0), 6.0)
+        for i in cands:
+            explained, phrase, keyword = self._score(self.docs[i], qw, total, beta2)
+            partial.append((p.w_query * explained + p.w_phrase * phrase + p.w_keyword * keyword, i))
+        partial.sort(reverse=True)
+        # Character similarity is the costly part: only for the few still in the running.
+        scored = sorted(((s + p.w_fuzzy * self._fuzzy(self.docs[i], compact), i)
+                         for s, i in partial[:_RERANK]), reverse=True)
         return self._decide(text, norm, [Hit(self.docs[i].entry, s) for s, i in scored], limit)
 
-    def _score(self, doc: _Doc, qw: dict[str, float], total: float, compact: str) -> float:
-        p = self.params
-        explained = sum(w * doc.terms.get(t, 0.0) for t, w in qw.items()) / total
+    def _score(self, doc: _Doc, qw: dict[str, float], total: float,
+               beta2: float) -> tuple[float, float, float]:
+        """(how much of the message the entry explains, best phrasing match, keyword share)."""
+        terms = doc.terms
+        explained = sum(w * terms[t] for t, w in qw.items() if t in terms) / total
+        # The share of the message carried by the entry's own keywords: a distinctive word
+        # (养老金, 低保) decides which entry a message is about more than its question words.
+        keyword = sum(qw[t] for t in doc.keyword_terms.intersection(qw)) / total
         best_phrase = 0.0
-        best_fuzzy = 0.0
+        idf = self._idf
         for ph in doc.phrases:
-            inside = sum(self._idf[t] for t in ph.terms if t in qw) / ph.weight
-            best_phrase = max(best_phrase, inside)
+            shared = ph.terms.intersection(qw)
+            if shared:
+                # How much of this phrasing the message contains, and how much of the message
+                # the phrasing accounts for: their weighted harmonic mean, so matching only the
+                # generic half of a phrasing ("每个月几号发" without "低保") is not enough. A long
+                # message tells its story around the question, so there containing the phrasing
+                # counts for more than explaining every word (beta grows with length).
+                inside = sum(idf[t] for t in shared) / ph.weight
+                covers = sum(qw[t] for t in shared) / total
+                f = (1 + beta2) * inside * covers / (beta2 * covers + inside)
+                best_phrase = max(best_phrase, f)
+        return explained, best_phrase, keyword
+
+    @staticmethod
+    def _fuzzy(doc: _Doc, compact: str) -> float:
+        best = 0.0
+        for ph in doc.phrases:
             if len(compact) > 1.6 * len(ph.compact):
                 fz = fuzz.partial_ratio(compact, ph.compact) * 0.85
             else:
                 fz = fuzz.ratio(compact, ph.compact)
-            best_fuzzy = max(best_fuzzy, fz / 100.0)
-        return p.w_query * explained + p.w_phrase * best_phrase + p.w_fuzzy * best_fuzzy
+            best = max(best, fz)
+        return best / 100.0
 
     def _decide(self, text: str, norm: str, hits: Sequence[Hit], limit: int) -> Result:
         p = self.params
+        if len(norm.replace(" ", "")) > _SMALLTALK_MAX_CHARS:
+            # "好的" inside a long message is not small talk; the message is about something.
+            hits = [h for h in hits if h.entry.kind != "smalltalk"]
         civil = [h for h in hits if h.entry.kind == "entry"]
         top = hits[0] if hits else None
         if top is not None and top.entry.kind != "entry" and top.score >= p.other_threshold:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -21,6 +21,14 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 @lru_cache(maxsize=20000)
 def _char_pinyin(ch: str) -> str:
     return lazy_pinyin(ch, style=Style.NORMAL)[0]
+
+
+@lru_cache(maxsize=20000)
+def _char_readings(ch: str) -> tuple[str, ...]:
+    """Every reading of a character: the resident typed one of them (藏 is cang or zang)."""
+    first = lazy_pinyin(ch, style=Style.NORMAL)[0]
+    readings = pinyin(ch, style=Style.NORMAL, heteronym=True)[0]
+    return tuple(dict.fromkeys([first, *readings]))[:3]
 
 
 def _syllables(text: str) -> list[str]:
@@ -39,38 +47,65 @@ def _fuzzy(syllable: str) -> str:
     return syllable
 
 
+_END = "$"
+Trie = dict[str, "Trie"]
+
+
+def _insert(root: dict, syllables: list[str], term: str) -> None:
+    node = root
+    for syl in syllables:
+        node = node.setdefault(syl, {})
+    node.setdefault(_END, set()).add(term)
+
+
 class TypoCorrector:
+    """Walks the message's syllables through a trie of the vocabulary's pinyin.
+
+    A trie instead of every window × every length: a long rambling message costs one short walk
+    per character, which keeps the matcher inside its 2 ms budget.
+    """
+
     def __init__(self, vocabulary: Iterable[str], *, max_len: int = 5) -> None:
         self.max_len = max_len
         self._vocab: set[str] = set()
-        self._exact: dict[str, set[str]] = {}
-        self._loose: dict[str, set[str]] = {}
+        self._exact: dict = {}
+        self._loose: dict = {}
         for term in vocabulary:
             if not (2 <= len(term) <= max_len) or not _CJK_RUN.fullmatch(term):
                 continue
             self._vocab.add(term)
             syl = _syllables(term)
-            self._exact.setdefault(" ".join(syl), set()).add(term)
+            _insert(self._exact, syl, term)
             if len(term) >= 3:
-                self._loose.setdefault(" ".join(map(_fuzzy, syl)), set()).add(term)
+                _insert(self._loose, [_fuzzy(x) for x in syl], term)
+
+    def _walk(self, root: dict, run: str, i: int, readings: list[tuple[str, ...]],
+              found: list[str], *, min_len: int) -> None:
+        frontier = [root]
+        for j in range(i, min(len(run), i + self.max_len)):
+            frontier = [child for node in frontier for r in readings[j]
+                        if (child := node.get(r)) is not None]
+            if not frontier:
+                return
+            size = j - i + 1
+            if size < min_len:
+                continue
+            window = run[i:j + 1]
+            if window in self._vocab:
+                continue
+            for node in frontier:
+                for term in sorted(node.get(_END, ())):
+                    # At least one character must match: a window sharing none is a different
+                    # phrase that merely sounds alike.
+                    if term not in found and any(a == b for a, b in zip(term, window, strict=True)):
+                        found.append(term)
 
     def corrections(self, text: str) -> list[str]:
         found: list[str] = []
         for run in _CJK_RUN.findall(text):
-            syl = _syllables(run)
-            n = len(run)
-            for size in range(min(self.max_len, n), 1, -1):
-                for i in range(n - size + 1):
-                    window = run[i:i + size]
-                    if window in self._vocab:
-                        continue
-                    key = " ".join(syl[i:i + size])
-                    terms = self._exact.get(key)
-                    if not terms and size >= 3:
-                        terms = self._loose.get(" ".join(map(_fuzzy, syl[i:i + size])))
-                    for term in terms or ():
-                        # At least one character must match: a window sharing none is a
-                        # different phrase that merely sounds alike.
-                        if term not in found and any(a == b for a, b in zip(term, window, strict=True)):
-                            found.append(term)
+            readings = [_char_readings(ch) for ch in run]
+            loose = [tuple(dict.fromkeys(_fuzzy(r) for r in rs)) for rs in readings]
+            for i in range(len(run)):
+                self._walk(self._exact, run, i, readings, found, min_len=2)
+                self._walk(self._loose, run, i, loose, found, min_len=3)
         return found

@@ -8,12 +8,28 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
 
 
 def _free_port() -> int:
@@ -22,70 +38,71 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(tmp_path: Path, database_url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))}
-    env.update({"BAOSHAN_VAR_DIR": str(tmp_path / "var"), "BAOSHAN_LOG_FORMAT": "json"})
-    if database_url.startswith("postgres"):
-        env["BAOSHAN_DATABASE_URL"] = database_url
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        cwd=tmp_path, env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return proc, port
+@pytest.fixture
+def serve(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+    started: list[Server] = []
+
+    def start(workers: int) -> Server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))}
+        env.update({"BAOSHAN_VAR_DIR": str(tmp_path / "var"), "BAOSHAN_LOG_FORMAT": "json",
+                    "PYTHONPATH": str(ROOT)})
+        if database_url.startswith("postgres"):
+            env["BAOSHAN_DATABASE_URL"] = database_url
+        port, log = _free_port(), tmp_path / "serve.log"
+        # Output to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
+        with log.open("wb") as fh:
+            proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port),
+                                     "--workers", str(workers)],
+                                    cwd=tmp_path, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        server = Server(proc, port, log)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait(timeout=10)
 
 
-def _wait_healthy(proc: subprocess.Popen[bytes], port: int, limit: float = 10.0) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < limit:
-        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+def _wait_healthy(server: Server, limit: float = 10.0) -> float:
+    began = time.monotonic()
+    while time.monotonic() - began < limit:
+        assert server.proc.poll() is None, server.output()
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return time.monotonic() - started
+            if httpx.get(f"{server.base}/healthz", timeout=1).status_code == 200:
+                return time.monotonic() - began
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("not healthy within 10 s")
+    raise AssertionError(f"not healthy within {limit} s:\n{server.output()}")
 
 
-def _reap(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.kill()
-    proc.communicate(timeout=10)
-
-
-def _stop(proc: subprocess.Popen[bytes], sig: signal.Signals) -> str:
-    proc.send_signal(sig)
+def _stop(server: Server, sig: signal.Signals) -> str:
+    server.proc.send_signal(sig)
     try:
-        out, _ = proc.communicate(timeout=15)
+        server.proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        raise AssertionError("did not stop within 15 s of the signal") from None
-    assert proc.returncode == 0, out.decode()
-    return out.decode()
+        raise AssertionError(f"did not stop within 15 s of {sig.name}:\n{server.output()}") from None
+    assert server.proc.returncode == 0, server.output()
+    return server.output()
 
 
-def test_fresh_checkout_serves_answers_and_stops_on_sigint(tmp_path: Path, database_url: str,
-                                                           request: pytest.FixtureRequest) -> None:
-    proc, port = _start(tmp_path, database_url, workers=1)
-    request.addfinalizer(lambda: _reap(proc))
-    took = _wait_healthy(proc, port)
-    base = f"http://127.0.0.1:{port}"
-    r = httpx.get(f"{base}/api/v1/knowledge/search", params={"q": "结婚登记要带什么"}, timeout=5)
+def test_fresh_checkout_serves_answers_and_stops_on_sigint(serve) -> None:  # type: ignore[no-untyped-def]
+    server = serve(workers=1)
+    took = _wait_healthy(server)
+    r = httpx.get(f"{server.base}/api/v1/knowledge/search", params={"q": "结婚登记要带什么"}, timeout=5)
     assert r.status_code == 200 and r.json()["answered"] is True
-    out = _stop(proc, signal.SIGINT)
+    out = _stop(server, signal.SIGINT)
     assert "Traceback" not in out, out
     assert '"logger": "baoshan.access"' in out and '"request_id"' in out
     print(f"healthy after {took:.2f} s")
 
 
-def test_two_workers_share_the_database_and_stop_on_sigterm(tmp_path: Path, database_url: str,
-                                                            request: pytest.FixtureRequest) -> None:
-    proc, port = _start(tmp_path, database_url, workers=2)
-    request.addfinalizer(lambda: _reap(proc))
-    _wait_healthy(proc, port)
+def test_two_workers_share_the_database_and_stop_on_sigterm(serve) -> None:  # type: ignore[no-untyped-def]
+    server = serve(workers=2)
+    _wait_healthy(server)
     for _ in range(10):
-        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
-    out = _stop(proc, signal.SIGTERM)
+        assert httpx.get(f"{server.base}/healthz", timeout=5).status_code == 200
+    out = _stop(server, signal.SIGTERM)
     assert "Traceback" not in out, out

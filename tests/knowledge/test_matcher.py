@@ -42,7 +42,8 @@ def test_small_talk_is_not_an_answer(index: Index, question: str) -> None:
     assert result.intent in ("smalltalk", "unknown")
 
 
-@pytest.mark.parametrize("question", ["😀😀😀", "<script>alert(1)</script>", "' OR 1=1; DROP TABLE kb_entry; --",
+@pytest.mark.parametrize("question", ["😀😀😀", "<script>alert(1)</script>",
+                                      "' OR 1=1; DROP TABLE kb_entry; --",
                                       "asdfghjkl", "？？？", "x" * 5000])
 def test_hostile_or_empty_meaning_input_is_not_answered(index: Index, question: str) -> None:
     result = index.search(question)

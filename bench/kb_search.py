@@ -1,0 +1,81 @@
+"""Knowledge search speed and memory: shipped size and 20,000 synthetic entries.
+
+Prints index build time, RSS, and per-query p50/p99/max over the labelled question sets. The max is
+also the longest the event loop is blocked by one query (search is synchronous CPU work).
+
+    python bench/kb_search.py [--synthetic 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import time
+from pathlib import Path
+
+from core.kb import build_index
+from knowledge.entries import Entry, load_dir
+from knowledge.evaluate import load_items
+from knowledge.segment import Segmenter
+from knowledge.synonyms import SynonymTable
+
+EVAL = Path(__file__).resolve().parents[1] / "knowledge" / "eval"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def synthetic(entries: list[Entry], n: int, seed: int = 7) -> list[Entry]:
+    """Entries made by recombining real phrasings, so term statistics stay realistic."""
+    rng = random.Random(seed)
+    civil = [e for e in entries if e.kind == "entry"]
+    out = list(entries)
+    for i in range(n - len(entries)):
+        a, b = rng.sample(civil, 2)
+        qs = rng.sample(a.questions, min(3, len(a.questions))) + \
+            rng.sample(b.questions, min(3, len(b.questions)))
+        out.append(Entry(id=f"syn-{i}", kind="entry", category=a.category,
+                         title=f"{a.title}（{b.title[:6]}）", answer=a.answer, questions=tuple(qs),
+                         keywords=tuple(rng.sample(a.keywords, min(3, len(a.keywords)))
+                                        + rng.sample(b.keywords, min(2, len(b.keywords))))))
+    return out
+
+
+def measure(label: str, entries: list[Entry], seg: Segmenter, syn: SynonymTable,
+            queries: list[str]) -> None:
+    t = time.perf_counter()
+    index = build_index(entries, seg, syn)
+    build = time.perf_counter() - t
+    for q in queries[:50]:
+        index.search(q)  # warm caches
+    times = []
+    for _ in range(3):
+        for q in queries:
+            t = time.perf_counter()
+            index.search(q)
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    p = lambda f: times[min(len(times) - 1, int(len(times) * f))]  # noqa: E731
+    print(f"{label}: entries={len(index)} build={build:.2f}s rss={rss_mb():.0f}MB "
+          f"queries={len(times)} p50={p(0.5):.2f}ms p99={p(0.99):.2f}ms max={times[-1]:.2f}ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--synthetic", type=int, default=20000)
+    args = ap.parse_args()
+    t = time.perf_counter()
+    seg = Segmenter()
+    print(f"jieba dictionary load: {time.perf_counter() - t:.2f}s, rss={rss_mb():.0f}MB")
+    syn = SynonymTable.load()
+    entries = load_dir()
+    queries = [i["q"] for f in ("dev.yaml", "holdout.yaml") for i in load_items(EVAL / f)]
+    measure("shipped", entries, seg, syn, queries)
+    if args.synthetic:
+        measure(f"synthetic {args.synthetic}", synthetic(entries, args.synthetic), seg, syn, queries)
+
+
+if __name__ == "__main__":
+    main()
