@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from sanic import Request
-from sanic.exceptions import SanicException
+from sanic.exceptions import RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, json
 
@@ -70,6 +70,10 @@ class JsonErrorHandler(ErrorHandler):
             return error_response(exception.code, exception.status, exception.message,
                                   field=exception.field, headers=exception.headers,
                                   **exception.extra)
+        if isinstance(exception, RequestCancelled):
+            # The client went away (timeout, closed tab); nobody will read an answer.
+            log.info("request cancelled by client", extra={"path": request.path})
+            return error_response("service_unavailable", 503)
         if isinstance(exception, SanicException) and exception.status_code < 500:
             status = exception.status_code
             headers = dict(getattr(exception, "headers", None) or {})

@@ -79,6 +79,10 @@ def _wait_healthy(server: Server, limit: float = 10.0) -> float:
 
 
 def _stop(server: Server, sig: signal.Signals) -> str:
+    # Sanic's manager waits for every worker's start-up acknowledgement before it handles a
+    # signal; one sent within that ~100 ms window is only acted on after its 30 s ack timeout.
+    # An operator never stops a server that fast, so give the acknowledgement time to land.
+    time.sleep(1.0)
     server.proc.send_signal(sig)
     try:
         server.proc.wait(timeout=15)

@@ -18,6 +18,9 @@ from sanic import Sanic
 
 @asynccontextmanager
 async def lifespan(app: Sanic) -> AsyncIterator[Sanic]:
+    # sanic-testing's client swaps in its own ASGI entry point, which does not mark the app as
+    # ASGI; mark it here so an app started after a sanic-testing request still starts.
+    app.asgi = True
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}},
