@@ -38,7 +38,7 @@ def main() -> None:
     rows = []
     base = index.params
     for wq, wp, wk, th, oth in itertools.product((0.15, 0.25), (0.45, 0.55), (0.0, 0.1, 0.2),
-                                                 (0.29, 0.32, 0.35, 0.38), (0.34, 0.38, 0.42)):
+                                                 (0.23, 0.26, 0.29, 0.32), (0.34, 0.38, 0.42)):
         index.params = replace(base, w_query=wq, w_phrase=wp, w_fuzzy=1 - wq - wp, w_keyword=wk,
                                answer_threshold=th, other_threshold=oth)
         rep = evaluate(index, dev)

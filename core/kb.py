@@ -102,16 +102,40 @@ class KnowledgeService:
         self._segmenter: Segmenter | None = None
         self._synonyms: SynonymTable | None = None
         self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
 
     async def start(self, *, poll: bool = True) -> None:
+        """Begin building the index in the background; the worker serves meanwhile.
+
+        Loading jieba and building the index take a second or two; the worker answers /healthz
+        and everything else at once, and a knowledge question that arrives first waits for
+        ``ready`` (see ``wait_ready``) instead of failing.
+        """
+        self._ready = asyncio.Event()
+        self._task = asyncio.create_task(self._run(poll), name="kb")
+
+    async def _run(self, poll: bool) -> None:
         started = time.perf_counter()
-        self._segmenter, self._synonyms = await asyncio.to_thread(
-            lambda: (shared_segmenter(), SynonymTable.load()))
-        await self.refresh(force=True)
+        try:
+            self._segmenter, self._synonyms = await asyncio.to_thread(
+                lambda: (shared_segmenter(), SynonymTable.load()))
+            await self.refresh(force=True)
+        except Exception:
+            log.exception("knowledge index could not be built")
+            return
+        finally:
+            self._ready.set()
         log.info("knowledge index ready", extra={"entries": len(self.index or ()),
                                                   "ms": round((time.perf_counter() - started) * 1000)})
         if poll:
-            self._task = asyncio.create_task(self._poll(), name="kb-poll")
+            await self._poll()
+
+    async def wait_ready(self, timeout: float = 10.0) -> bool:
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return self.index is not None
 
     async def stop(self) -> None:
         if self._task:

@@ -32,7 +32,7 @@ async def search(request: Request) -> HTTPResponse:
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 10:
         raise ApiError("invalid_limit", 400, ERRORS["invalid_limit"], field="limit")
     kb = request.app.ctx.kb
-    if kb.index is None:
+    if not await kb.wait_ready():
         raise ApiError("kb_unavailable", 503, ERRORS["kb_unavailable"])
     q = q[:MAX_INPUT_CHARS]
     result = kb.search(q, int(raw_limit))

@@ -36,12 +36,12 @@ _SMALLTALK_MAX_CHARS = 12
 class Params:
     """Scoring weights and thresholds, calibrated on the labelled dev set (see bench/RESULTS.md)."""
 
-    w_query: float = 0.25
+    w_query: float = 0.15
     w_phrase: float = 0.55
-    w_fuzzy: float = 0.20
-    w_keyword: float = 0.10
-    answer_threshold: float = 0.29
-    other_threshold: float = 0.34
+    w_fuzzy: float = 0.30
+    w_keyword: float = 0.20
+    answer_threshold: float = 0.27
+    other_threshold: float = 0.38
     suggest_floor: float = 0.18
     long_chars: float = 14.0
 

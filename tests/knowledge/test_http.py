@@ -66,6 +66,7 @@ async def test_staff_edits_reach_the_index_through_the_version_stamp(
     from core import kb
     from knowledge.entries import load_dir
 
+    assert await app.ctx.kb.wait_ready()
     await kb.import_entries(load_dir())
     await KbEntry.filter(id="mr-register-materials").update(
         answer="测试答案：只需双方身份证。${marriage_office_address}")

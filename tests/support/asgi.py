@@ -14,17 +14,18 @@ from typing import Any
 
 import httpx
 from sanic import Sanic
+from sanic.asgi import Lifespan
 
 
 @asynccontextmanager
 async def lifespan(app: Sanic) -> AsyncIterator[Sanic]:
-    # sanic-testing's client swaps in its own ASGI entry point, which does not mark the app as
-    # ASGI; mark it here so an app started after a sanic-testing request still starts.
+    # Sanic's own Lifespan, not app(...): sanic-testing replaces Sanic.__call__ for the whole
+    # class with an entry point that knows no lifespan scope.
     app.asgi = True
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}},
-                                   inbox.get, outbox.put))
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+    task = asyncio.create_task(Lifespan(app, scope, inbox.get, outbox.put)())
     await inbox.put({"type": "lifespan.startup"})
     getter = asyncio.ensure_future(outbox.get())
     done, _ = await asyncio.wait({getter, task}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
