@@ -130,9 +130,9 @@ class KnowledgeService:
         if poll:
             await self._poll()
 
-    async def wait_ready(self, timeout: float = 10.0) -> bool:
+    async def wait_ready(self, seconds: float = 10.0) -> bool:
         try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            await asyncio.wait_for(self._ready.wait(), seconds)
         except TimeoutError:
             return False
         return self.index is not None
