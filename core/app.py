@@ -80,6 +80,9 @@ def _install_lifecycle(app: Sanic) -> None:
         app.ctx.http = httpx.AsyncClient(timeout=OUTBOUND_TIMEOUT)
         app.ctx.kb = KnowledgeService(settings)
         await app.ctx.kb.start()
+        # Serve only once the index is built: loading jieba's dictionary holds the GIL for long
+        # stretches, and requests taken meanwhile would stall behind it.
+        await app.ctx.kb.wait_ready(30.0)
         app.ctx.resources_open = True
         log.info("worker ready", extra={"database": "sqlite" if settings.is_sqlite else "postgres"})
 

@@ -105,12 +105,8 @@ class KnowledgeService:
         self._ready = asyncio.Event()
 
     async def start(self, *, poll: bool = True) -> None:
-        """Begin building the index in the background; the worker serves meanwhile.
-
-        Loading jieba and building the index take a second or two; the worker answers /healthz
-        and everything else at once, and a knowledge question that arrives first waits for
-        ``ready`` (see ``wait_ready``) instead of failing.
-        """
+        """Build the index (in a thread) and then keep it fresh; ``wait_ready`` says when the
+        first build is done. A question that arrives before then waits instead of failing."""
         self._ready = asyncio.Event()
         self._task = asyncio.create_task(self._run(poll), name="kb")
 

@@ -70,7 +70,7 @@ def _wait_healthy(server: Server, limit: float = 10.0) -> float:
     while time.monotonic() - began < limit:
         assert server.proc.poll() is None, server.output()
         try:
-            if httpx.get(f"{server.base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{server.base}/healthz", timeout=3).status_code == 200:
                 return time.monotonic() - began
         except httpx.TransportError:
             pass
