@@ -11,6 +11,7 @@ Retrieval first, fuzzy scoring second: rapidfuzz over every phrasing costs ~7-25
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,10 @@ _FIELD_KEYWORD, _FIELD_TITLE, _FIELD_QUESTION = 1.0, 0.9, 0.8
 _BIGRAM_WEIGHT = 0.35
 _EXPANSION_WEIGHT = 0.9
 _CANDIDATES = 25
+_PHRASE_STAGE = 12
 _RERANK = 8
+_POSTINGS_BUDGET = 4000
+_BIGRAM_MAX_CHARS = 40
 _SMALLTALK_MAX_CHARS = 12
 
 
@@ -82,6 +86,8 @@ class _Doc:
     terms: dict[str, float]
     phrases: list[_Phrase]
     keyword_terms: frozenset[str] = frozenset()
+    termset: frozenset[str] = frozenset()
+    term_phrases: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 class Analyzer:
@@ -104,8 +110,11 @@ class Analyzer:
             out.setdefault(term, _EXPANSION_WEIGHT)
             for w in self.segmenter.words(term):
                 out.setdefault(w, _EXPANSION_WEIGHT)
-        for g in bigrams(text):
-            out.setdefault(g, _BIGRAM_WEIGHT)
+        if len(text) <= _BIGRAM_MAX_CHARS:
+            # Bigrams rescue short, oddly segmented messages; a long message has words enough,
+            # and its hundred bigrams would triple the cost of scoring it.
+            for g in bigrams(text):
+                out.setdefault(g, _BIGRAM_WEIGHT)
         return out
 
 
@@ -125,13 +134,13 @@ class Index:
             for terms in (d.terms for d in self.docs[-1:]):
                 vocabulary.update(t for t in terms if not t.startswith("#"))
         analyzer.typos = TypoCorrector(vocabulary)
-        self._postings: dict[str, list[int]] = {}
+        # term -> [(entry index, field weight)], so retrieval needs no per-entry dict lookups.
+        self._postings: dict[str, list[tuple[int, float]]] = {}
         for i, doc in enumerate(self.docs):
-            for term in doc.terms:
-                self._postings.setdefault(term, []).append(i)
+            for term, fw in doc.terms.items():
+                self._postings.setdefault(term, []).append((i, fw))
         n = max(len(self.docs), 1)
         self._idf = {t: math.log(1 + n / len(p)) for t, p in self._postings.items()}
-        self._max_df = max(50, n // 5)
         for doc in self.docs:
             for ph in doc.phrases:
                 ph.weight = sum(self._idf.get(t, 0.0) for t in ph.terms) or 1.0
@@ -156,7 +165,12 @@ class Index:
             ts = a.terms(normalise(kw), correct=False)
             add(ts, _FIELD_KEYWORD)
             kw_terms.update(t for t in ts if not t.startswith("#"))
-        return _Doc(entry, terms, phrases, frozenset(kw_terms))
+        term_phrases: dict[str, list[int]] = {}
+        for k, ph in enumerate(phrases):
+            for t in ph.terms:
+                term_phrases.setdefault(t, []).append(k)
+        return _Doc(entry, terms, phrases, frozenset(kw_terms), frozenset(terms),
+                    {t: tuple(ks) for t, ks in term_phrases.items()})
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -168,50 +182,68 @@ class Index:
         total = sum(qw.values())
         if not total:
             return Result(text, norm, "unknown")
-        pre: dict[int, float] = {}
-        for t, w in qw.items():
-            postings = self._postings[t]
-            if len(postings) > self._max_df:
-                continue  # too common to find candidates with; still counted in scoring
-            for i in postings:
-                pre[i] = pre.get(i, 0.0) + w * self.docs[i].terms[t]
-        cands = sorted(pre, key=pre.__getitem__, reverse=True)[:_CANDIDATES]
+        cands = self._candidates(qw)
         p = self.params
         partial = []
         compact = norm.replace(" ", "")
         beta2 = min(max(len(compact) / p.long_chars, 1.0), 6.0)
+        qset = frozenset(qw)
+        # Three stages, cheapest first, each for fewer entries: word overlap for every
+        # candidate, phrasing match for the best of those, character similarity for the last few.
+        overlap = []
         for i in cands:
-            explained, phrase, keyword = self._score(self.docs[i], qw, total, beta2)
-            partial.append((p.w_query * explained + p.w_phrase * phrase + p.w_keyword * keyword, i))
-        partial.sort(reverse=True)
-        # Character similarity is the costly part: only for the few still in the running.
+            doc = self.docs[i]
+            shared = doc.termset & qset
+            explained = sum(qw[t] * doc.terms[t] for t in shared) / total
+            keyword = sum(qw[t] for t in doc.keyword_terms & shared) / total
+            overlap.append((p.w_query * explained + p.w_keyword * keyword, i, shared))
+        overlap.sort(key=lambda x: -x[0])
+        partial = sorted(((s + p.w_phrase * self._phrase(self.docs[i], shared, qw, total, beta2), i)
+                          for s, i, shared in overlap[:_PHRASE_STAGE]), reverse=True)
         scored = sorted(((s + p.w_fuzzy * self._fuzzy(self.docs[i], compact), i)
                          for s, i in partial[:_RERANK]), reverse=True)
         return self._decide(text, norm, [Hit(self.docs[i].entry, s) for s, i in scored], limit)
 
-    def _score(self, doc: _Doc, qw: dict[str, float], total: float,
-               beta2: float) -> tuple[float, float, float]:
-        """(how much of the message the entry explains, best phrasing match, keyword share)."""
-        terms = doc.terms
-        explained = sum(w * terms[t] for t, w in qw.items() if t in terms) / total
-        # The share of the message carried by the entry's own keywords: a distinctive word
-        # (养老金, 低保) decides which entry a message is about more than its question words.
-        keyword = sum(qw[t] for t in doc.keyword_terms.intersection(qw)) / total
-        best_phrase = 0.0
+    def _candidates(self, qw: dict[str, float]) -> list[int]:
+        """Entries worth scoring, found through the rarest query terms first.
+
+        Walking postings is the cost that grows with the knowledge base; a budget of postings
+        (rarest terms first, the two rarest always) keeps a query fast at 20k entries, and the
+        common terms it skips still count in the scoring of the candidates it finds.
+        """
+        pre: dict[int, float] = {}
+        walked = 0
+        for rank, (t, w) in enumerate(sorted(qw.items(), key=lambda kv: -self._idf[kv[0]])):
+            postings = self._postings[t]
+            if rank >= 2 and walked + len(postings) > _POSTINGS_BUDGET:
+                continue
+            walked += len(postings)
+            for i, fw in postings:
+                pre[i] = pre.get(i, 0.0) + w * fw
+        return heapq.nlargest(_CANDIDATES, pre, key=pre.__getitem__)
+
+    def _phrase(self, doc: _Doc, shared: frozenset[str], qw: dict[str, float], total: float,
+                beta2: float) -> float:
+        """The best phrasing match, through the entry's term → phrasings map (only phrasings
+        sharing a word with the message are touched)."""
         idf = self._idf
-        for ph in doc.phrases:
-            shared = ph.terms.intersection(qw)
-            if shared:
-                # How much of this phrasing the message contains, and how much of the message
-                # the phrasing accounts for: their weighted harmonic mean, so matching only the
-                # generic half of a phrasing ("每个月几号发" without "低保") is not enough. A long
-                # message tells its story around the question, so there containing the phrasing
-                # counts for more than explaining every word (beta grows with length).
-                inside = sum(idf[t] for t in shared) / ph.weight
-                covers = sum(qw[t] for t in shared) / total
-                f = (1 + beta2) * inside * covers / (beta2 * covers + inside)
-                best_phrase = max(best_phrase, f)
-        return explained, best_phrase, keyword
+        inside: dict[int, float] = {}
+        covers: dict[int, float] = {}
+        for t in shared:
+            it, qt = idf[t], qw[t]
+            for k in doc.term_phrases.get(t, ()):
+                inside[k] = inside.get(k, 0.0) + it
+                covers[k] = covers.get(k, 0.0) + qt
+        best = 0.0
+        for k, ins in inside.items():
+            # How much of this phrasing the message contains, and how much of the message the
+            # phrasing accounts for: their weighted harmonic mean, so matching only the generic
+            # half of a phrasing ("每个月几号发" without "低保") is not enough. A long message
+            # tells its story around the question, so there containing the phrasing counts for
+            # more than explaining every word (beta grows with length).
+            a, b = ins / doc.phrases[k].weight, covers[k] / total
+            best = max(best, (1 + beta2) * a * b / (beta2 * b + a))
+        return best
 
     @staticmethod
     def _fuzzy(doc: _Doc, compact: str) -> float:

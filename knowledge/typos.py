@@ -81,6 +81,8 @@ class TypoCorrector:
 
     def _walk(self, root: dict, run: str, i: int, readings: list[tuple[str, ...]],
               found: list[str], *, min_len: int) -> None:
+        if not any(r in root for r in readings[i]):
+            return  # most characters start no known term: skip the walk at once
         frontier = [root]
         for j in range(i, min(len(run), i + self.max_len)):
             frontier = [child for node in frontier for r in readings[j]
