@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -51,18 +52,20 @@ def serve(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
         port, log = _free_port(), tmp_path / "serve.log"
         # Output to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
         with log.open("wb") as fh:
+            # Its own session, so teardown can kill the workers too if the manager hangs.
             proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port),
                                      "--workers", str(workers)],
-                                    cwd=tmp_path, env=env, stdout=fh, stderr=subprocess.STDOUT)
+                                    cwd=tmp_path, env=env, stdout=fh, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
         server = Server(proc, port, log)
         started.append(server)
         return server
 
     yield start
     for server in started:
-        if server.proc.poll() is None:
-            server.proc.kill()
-            server.proc.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.proc.pid, signal.SIGKILL)  # the whole group: manager and workers
+        server.proc.wait(timeout=10)
 
 
 def _wait_healthy(server: Server, limit: float = 10.0) -> float:
