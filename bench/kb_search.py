@@ -9,6 +9,7 @@ also the longest the event loop is blocked by one query (search is synchronous C
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import resource
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 from core.kb import build_index
 from knowledge.entries import Entry, load_dir
 from knowledge.evaluate import load_items
+from knowledge.matcher import Index
 from knowledge.segment import Segmenter
 from knowledge.synonyms import SynonymTable
 
@@ -56,13 +58,41 @@ def measure(label: str, entries: list[Entry], seg: Segmenter, syn: SynonymTable,
             t = time.perf_counter()
             index.search(q)
             times.append(((time.perf_counter() - t) * 1000, len(q)))
-    print(f"{label}: entries={len(index)} build={build:.2f}s rss={rss_mb():.0f}MB")
+    print(f"{label}: entries={len(index)} build={build:.2f}s rss={rss_mb():.0f}MB "
+          f"max event-loop stall={asyncio.run(loop_lag(index, queries)):.2f}ms")
     for name, keep in (("all", lambda n: True), ("<=40 chars", lambda n: n <= 40),
                        (">40 chars", lambda n: n > 40)):
         ts = sorted(ms for ms, n in times if keep(n))
         p = lambda f, ts=ts: ts[min(len(ts) - 1, int(len(ts) * f))]  # noqa: E731
         print(f"  {name:<11} queries={len(ts):<5} p50={p(0.5):.2f}ms p99={p(0.99):.2f}ms "
               f"max={ts[-1]:.2f}ms")
+
+
+async def loop_lag(index: Index, queries: list[str]) -> float:
+    """Longest event-loop stall (ms) while serving every query the way the HTTP handler does
+    (KnowledgeService.asearch: long messages and huge indexes go to a thread)."""
+    from core.kb import _INLINE_MAX_CHARS, _INLINE_MAX_ENTRIES
+
+    worst = 0.0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal worst
+        while not done:
+            t = time.perf_counter()
+            await asyncio.sleep(0)
+            worst = max(worst, (time.perf_counter() - t) * 1000)
+
+    tick = asyncio.create_task(ticker())
+    for q in queries:
+        if len(q) > _INLINE_MAX_CHARS or len(index) > _INLINE_MAX_ENTRIES:
+            await asyncio.to_thread(index.search, q)
+        else:
+            index.search(q)
+        await asyncio.sleep(0)
+    done = True
+    await tick
+    return worst
 
 
 def main() -> None:

@@ -31,6 +31,8 @@ log = logging.getLogger("baoshan.kb")
 KB_VERSION_KEY = "kb_version"
 CONTACTS_KEY = "contacts"
 POLL_SECONDS = 5.0
+_INLINE_MAX_CHARS = 40
+_INLINE_MAX_ENTRIES = 5000
 
 
 def entry_from_row(row: KbEntry) -> Entry:
@@ -173,6 +175,18 @@ class KnowledgeService:
         if self.index is None:
             raise RuntimeError("knowledge index not built yet")
         return self.index.search(text, limit)
+
+    async def asearch(self, text: str, limit: int = 3) -> Result:
+        """``search`` for request handlers: the costly cases run in a thread.
+
+        Matching is CPU work; a long message or a very large knowledge base can take tens of
+        milliseconds, so those leave the event loop (which then runs other requests between the
+        interpreter's switch intervals) instead of holding it for the whole query.
+        """
+        index = self.index
+        if index is not None and (len(text) > _INLINE_MAX_CHARS or len(index) > _INLINE_MAX_ENTRIES):
+            return await asyncio.to_thread(index.search, text, limit)
+        return self.search(text, limit)
 
     def reply(self, result: Result) -> str:
         return reply_text(result, self.contacts)

@@ -35,7 +35,7 @@ async def search(request: Request) -> HTTPResponse:
     if not await kb.wait_ready():
         raise ApiError("kb_unavailable", 503, ERRORS["kb_unavailable"])
     q = q[:MAX_INPUT_CHARS]
-    result = kb.search(q, int(raw_limit))
+    result = await kb.asearch(q, int(raw_limit))
     await kb.record_unanswered(result, channel="api", user=request.remote_addr or request.ip or "")
     hits = [{
         "id": h.entry.id, "title": h.entry.title, "category": h.entry.category,
