@@ -33,6 +33,7 @@ _PHRASE_STAGE = 12
 _RERANK = 8
 _POSTINGS_BUDGET = 4000
 _BIGRAM_MAX_CHARS = 40
+_VAGUE_SPREAD = 3  # a lone word found in this many categories says too little
 _SMALLTALK_MAX_CHARS = 12
 
 
@@ -48,6 +49,7 @@ class Params:
     other_threshold: float = 0.38
     suggest_floor: float = 0.18
     long_chars: float = 14.0
+    ambiguity_margin: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ class Index:
                 self._postings.setdefault(term, []).append((i, fw))
         n = max(len(self.docs), 1)
         self._idf = {t: math.log(1 + n / len(p)) for t, p in self._postings.items()}
+        self._spread = {t: len({self.docs[i].entry.category for i, _ in p})
+                        for t, p in self._postings.items()}
         for doc in self.docs:
             for ph in doc.phrases:
                 ph.weight = sum(self._idf.get(t, 0.0) for t in ph.terms) or 1.0
@@ -202,7 +206,10 @@ class Index:
                           for s, i, shared in overlap[:_PHRASE_STAGE]), reverse=True)
         scored = sorted(((s + p.w_fuzzy * self._fuzzy(self.docs[i], compact), i)
                          for s, i in partial[:_RERANK]), reverse=True)
-        return self._decide(text, norm, [Hit(self.docs[i].entry, s) for s, i in scored], limit)
+        words = [t for t, m in q.items() if m == 1.0 and not t.startswith("#")]
+        vague = len(words) == 1 and self._spread.get(words[0], 0) >= _VAGUE_SPREAD
+        return self._decide(text, norm, [Hit(self.docs[i].entry, s) for s, i in scored], limit,
+                            vague=vague)
 
     def _candidates(self, qw: dict[str, float]) -> list[int]:
         """Entries worth scoring, found through the rarest query terms first.
@@ -256,7 +263,8 @@ class Index:
             best = max(best, fz)
         return best / 100.0
 
-    def _decide(self, text: str, norm: str, hits: Sequence[Hit], limit: int) -> Result:
+    def _decide(self, text: str, norm: str, hits: Sequence[Hit], limit: int, *,
+                vague: bool = False) -> Result:
         p = self.params
         if len(norm.replace(" ", "")) > _SMALLTALK_MAX_CHARS:
             # "好的" inside a long message is not small talk; the message is about something.
@@ -267,7 +275,13 @@ class Index:
             intent = "out_of_scope" if top.entry.kind == "out_of_scope" else "smalltalk"
             return Result(text, norm, intent, [], other=top)
         if civil and civil[0].score >= p.answer_threshold:
-            return Result(text, norm, "answer", _dedupe(civil, limit, p.suggest_floor))
+            top = civil[0]
+            rival = next((h for h in civil[1:] if h.entry.category != top.entry.category), None)
+            vague = vague and len({h.entry.category for h in civil[:3]}) > 1
+            if not vague and (rival is None or top.score - rival.score >= p.ambiguity_margin):
+                return Result(text, norm, "answer", _dedupe(civil, limit, p.suggest_floor))
+            # "补贴" alone fits an orphan's allowance as well as a disability subsidy: when one
+            # word spans several services, or two services score alike, ask rather than guess.
         suggestions = [h for h in civil if h.score >= p.suggest_floor]
         if suggestions:
             return Result(text, norm, "suggest", _dedupe(suggestions, min(limit, 3), 0.0))

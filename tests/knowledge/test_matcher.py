@@ -50,12 +50,18 @@ def test_hostile_or_empty_meaning_input_is_not_answered(index: Index, question: 
     assert not result.answered
 
 
-def test_low_confidence_gives_at_most_three_suggestions(index: Index) -> None:
-    result = index.search("补贴")
-    assert not result.answered or result.top is not None
-    if result.intent == "suggest":
-        assert 1 <= len(result.hits) <= 3
-        assert len({h.entry.id for h in result.hits}) == len(result.hits)
+@pytest.mark.parametrize("word", ["补贴", "材料", "老人", "预约"])
+def test_a_lone_word_that_spans_services_gets_suggestions(index: Index, word: str) -> None:
+    result = index.search(word)
+    assert result.intent == "suggest"
+    assert 2 <= len(result.hits) <= 3
+    assert len({h.entry.id for h in result.hits}) == len(result.hits)
+    assert len({h.entry.category for h in result.hits}) > 1
+
+
+@pytest.mark.parametrize("word", ["低保", "离婚", "海葬"])
+def test_a_lone_word_of_one_service_is_answered(index: Index, word: str) -> None:
+    assert index.search(word).answered
 
 
 def test_hits_are_best_first(index: Index) -> None:
