@@ -8,10 +8,12 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from core import db
+from core.booking.rules import SHANGHAI
 from core.logs import configure_logging
 from core.settings import ConfigError, Settings, load_settings
 
@@ -173,6 +175,34 @@ def cmd_kb_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_slots_open(args: argparse.Namespace, settings: Settings) -> int:
+    from core.booking import BookingError
+    from core.booking.slots import local_times, open_slot
+
+    async def run() -> int:
+        starts, ends = local_times(args.date, args.start, args.end)
+        opens = None
+        if args.opens_at:
+            opens = datetime.fromisoformat(args.opens_at)
+            opens = opens if opens.tzinfo else opens.replace(tzinfo=SHANGHAI)
+        await db.upgrade(settings) if not settings.is_production else None
+        await db.init_orm(settings)
+        try:
+            slot = await open_slot(args.service, starts, ends, args.capacity, title=args.title,
+                                   opens_at=opens)
+        finally:
+            await db.close_orm()
+        return slot.id
+
+    try:
+        slot_id = asyncio.run(run())
+    except (BookingError, ValueError) as exc:
+        print(f"无法开放时段 / cannot open slot: {getattr(exc, 'detail', None) or exc}", file=sys.stderr)
+        return 2
+    print(slot_id)  # the contract: the last line printed is the new slot's id alone
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="baoshan", description="宝山民政服务 / Baoshan civil-affairs service")
     sub = p.add_subparsers(dest="command", required=True)
@@ -208,6 +238,17 @@ def build_parser() -> argparse.ArgumentParser:
     kv.add_argument("--bundled", action="store_true", help="use the bundled entries, not the DB")
     kv.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     kv.set_defaults(func=cmd_kb_eval)
+    sl = sub.add_parser("slots", help="bookable slots").add_subparsers(dest="slots_command",
+                                                                       required=True)
+    so = sl.add_parser("open", help="open one bookable slot (times in Asia/Shanghai)")
+    so.add_argument("--service", required=True)
+    so.add_argument("--date", required=True, help="YYYY-MM-DD")
+    so.add_argument("--start", required=True, help="HH:MM")
+    so.add_argument("--end", required=True, help="HH:MM")
+    so.add_argument("--capacity", type=int, required=True)
+    so.add_argument("--title", default="")
+    so.add_argument("--opens-at", default=None, help="ISO-8601; bookings before it get not_open")
+    so.set_defaults(func=cmd_slots_open)
     return p
 
 

@@ -102,6 +102,9 @@ async def client(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
 async def _clean_tables() -> None:
     """Each test starts from empty tables (the schema and its migration records stay)."""
     conn = connections.get("default")
-    tables = ["kb_unanswered", "audit_log", "kb_entry", "setting"]
+    tables = ["booking_notification", "booking_subscription", "booking_waitlist",
+              "booking_idempotency", "booking_claim", "booking", "booking_slot",
+              "miniapp_session", "miniapp_user", "rate_counter",
+              "kb_unanswered", "audit_log", "kb_entry", "setting"]
     for table in tables:
         await conn.execute_script(f'DELETE FROM "{table}"')

@@ -1,6 +1,33 @@
 """All ORM models, re-exported so Tortoise discovers them from one module."""
 
+from core.models.booking import (
+    Booking,
+    BookingClaim,
+    IdempotencyKey,
+    MiniappSession,
+    MiniappUser,
+    Notification,
+    RateCounter,
+    Slot,
+    Subscription,
+    WaitlistEntry,
+)
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.system import AuditLog, Setting
 
-__all__ = ["AuditLog", "KbEntry", "Setting", "UnansweredQuestion"]
+__all__ = [
+    "AuditLog",
+    "Booking",
+    "BookingClaim",
+    "IdempotencyKey",
+    "KbEntry",
+    "MiniappSession",
+    "MiniappUser",
+    "Notification",
+    "RateCounter",
+    "Setting",
+    "Slot",
+    "Subscription",
+    "UnansweredQuestion",
+    "WaitlistEntry",
+]

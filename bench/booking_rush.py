@@ -1,0 +1,231 @@
+"""Rush-day booking: N simultaneous attempts on one slot of C places, against a real server.
+
+Starts a fake WeChat (jscode2session) on loopback, opens a marriage-registration slot with
+``baoshan slots open``, starts ``baoshan serve --workers W``, logs N residents in, then sends all N
+booking requests at once (each a different couple) and prints: confirmed count (must equal C),
+p50/p99/max latency of the booking requests, and the 5xx count.
+
+    python bench/booking_rush.py                                   # SQLite, 1 worker
+    python bench/booking_rush.py --database-url postgres://postgres@127.0.0.1:5432/bench --workers 2
+
+A PostgreSQL URL names a database that the script creates and drops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.booking.rules import SHANGHAI, id_check_digit  # noqa: E402
+
+
+async def fake_wechat(port: int) -> None:
+    """A minimal keep-alive HTTP server answering /sns/jscode2session with openid = "o-" + code."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                target = head.split(b" ", 2)[1].decode()
+                code = parse_qs(urlsplit(target).query).get("js_code", ["x"])[0]
+                body = json.dumps({"openid": f"o-{code}", "session_key": f"sk-{code}"}).encode()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=2048)
+    async with server:
+        await server.serve_forever()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_id(birth: str, male: bool, seq: int) -> str:
+    first17 = f"310113{birth}{(seq * 2 + (1 if male else 0)) % 1000:03d}"
+    return first17 + id_check_digit(first17)
+
+
+def couple(slot_id: int, i: int) -> dict:
+    # Distinct people: vary the birth date by index so every ID number is different.
+    day = datetime(1990, 1, 1) + timedelta(days=i)
+    return {"slot_id": slot_id, "phone": "13800000014",
+            "party_a": {"name": "张三", "id_number": make_id(day.strftime("%Y%m%d"), True, 1)},
+            "party_b": {"name": "李四", "id_number": make_id(day.strftime("%Y%m%d"), False, 2)}}
+
+
+def pg_admin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url.replace("postgres://", "postgresql://", 1))
+    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
+
+
+async def pg(url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def cpu_seconds(root: int) -> float:
+    """User+system CPU of a process tree (the server and its workers), from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat[1])
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0.0
+    for pid in tree:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def rush(base: str, slot_id: int, attempts: int, server_pid: int) -> dict:
+    limits = httpx.Limits(max_connections=attempts, max_keepalive_connections=attempts)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        sem = asyncio.Semaphore(100)
+
+        async def login(i: int) -> str:
+            async with sem:
+                r = await client.post("/api/v1/miniapp/session", json={"code": f"bench{i}"})
+                r.raise_for_status()
+                return r.json()["token"]
+
+        tokens = await asyncio.gather(*[login(i) for i in range(attempts)])
+        gate = asyncio.Event()
+
+        async def book(i: int) -> tuple[int, float]:
+            await gate.wait()
+            began = time.perf_counter()
+            try:
+                r = await client.post("/api/v1/miniapp/bookings", json=couple(slot_id, i),
+                                      headers={"Authorization": f"Bearer {tokens[i]}"})
+                status = r.status_code
+            except httpx.HTTPError:
+                status = 599
+            return status, time.perf_counter() - began
+
+        tasks = [asyncio.create_task(book(i)) for i in range(attempts)]
+        await asyncio.sleep(0.2)
+        cpu = cpu_seconds(server_pid)
+        wall = time.perf_counter()
+        gate.set()
+        results = await asyncio.gather(*tasks)
+        wall = time.perf_counter() - wall
+        cpu = cpu_seconds(server_pid) - cpu
+        slots = (await client.get("/api/v1/miniapp/slots",
+                                  params={"service": "marriage_registration"})).json()["slots"]
+    lat = [t for _, t in results]
+    statuses = [s for s, _ in results]
+    return {"attempts": attempts, "confirmed": statuses.count(201),
+            "slot_full": statuses.count(409), "5xx": sum(s >= 500 for s in statuses),
+            "other": sum(s not in (201, 409) and s < 500 for s in statuses),
+            "remaining": next(s["remaining"] for s in slots if s["id"] == slot_id),
+            "p50_ms": round(statistics.median(lat) * 1000), "p99_ms": round(percentile(lat, 0.99) * 1000),
+            "max_ms": round(max(lat) * 1000), "wall_s": round(wall, 2),
+            "server_cpu_ms_per_request": round(cpu * 1000 / attempts, 2)}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--database-url", default="")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--attempts", type=int, default=2000)
+    p.add_argument("--capacity", type=int, default=100)
+    p.add_argument("--fake-wechat", type=int, default=0, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.fake_wechat:
+        asyncio.run(fake_wechat(args.fake_wechat))
+        return 0
+
+    tmp = Path(tempfile.mkdtemp(prefix="booking-rush-"))
+    db_url = args.database_url or f"sqlite://{tmp / 'rush.sqlite3'}"
+    if db_url.startswith("postgres"):
+        admin, name = pg_admin(db_url)
+        asyncio.run(pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg(admin, f'CREATE DATABASE "{name}"'))
+    # The fake runs in its own process so the load generator's event loop cannot starve it.
+    fake_port = free_port()
+    fake = subprocess.Popen([sys.executable, __file__, "--fake-wechat", str(fake_port)])
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))},
+           "BAOSHAN_DATABASE_URL": db_url, "BAOSHAN_VAR_DIR": str(tmp),
+           "BAOSHAN_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+           "BAOSHAN_RATE_LIMIT_PER_ADDRESS": "0",  # every simulated resident shares one address
+           "WECHAT_API_BASE_URL": f"http://127.0.0.1:{fake_port}", "PYTHONPATH": str(ROOT)}
+    day = (datetime.now(UTC).astimezone(SHANGHAI) + timedelta(days=2)).date().isoformat()
+    opened = subprocess.run([sys.executable, "-m", "core.cli", "slots", "open", "--service",
+                             "marriage_registration", "--date", day, "--start", "09:00", "--end", "11:00",
+                             "--capacity", str(args.capacity)], env=env, capture_output=True, text=True,
+                            check=True)
+    slot_id = int(opened.stdout.strip().splitlines()[-1])
+    log = (tmp / "serve.log").open("wb")
+    server = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port),
+                               "--workers", str(args.workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        time.sleep(1.5)  # let every worker finish starting
+        result = asyncio.run(rush(base, slot_id, args.attempts, server.pid))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        fake.terminate()
+        fake.wait(timeout=10)
+        if db_url.startswith("postgres"):
+            asyncio.run(pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    kind = "postgres" if db_url.startswith("postgres") else "sqlite"
+    print(json.dumps({"database": kind, "workers": args.workers, "capacity": args.capacity, **result}))
+    ok = result["confirmed"] == args.capacity and result["5xx"] == 0 and result["remaining"] == 0
+    print("OK" if ok else "FAIL", f"p99 {'≤' if result['p99_ms'] <= 1000 else '>'} 1 s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Booking rules (pure) and the booking service (ORM, one short transaction per change)."""
+
+from core.booking.errors import BookingError
+
+__all__ = ["BookingError"]

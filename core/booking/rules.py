@@ -1,0 +1,156 @@
+"""Pure booking rules: services, booking windows, personal-data validation. No ORM, no clock.
+
+Everything here is a function of its inputs (``now`` is passed in), so it is tested without a
+database or a frozen clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from core.booking.errors import BookingError
+
+# Shanghai has had a fixed +08:00 offset without DST since 1991; a fixed offset avoids depending on
+# the host's tz database for the one zone we show.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+MARRIAGE = "marriage_registration"
+CEREMONY = "collective_ceremony"
+ECO_BURIAL = "eco_burial_consultation"
+CHARITY = "charity_event"
+COUPLE_SERVICES = frozenset({MARRIAGE, CEREMONY})
+BURIAL_TYPES = ("sea", "tree", "lawn", "flower", "scatter", "other")
+MAX_ECO_ACTIVE = 2
+MIN_AGE = {"M": 22, "F": 20}  # 《民法典》第一千零四十七条
+
+
+@dataclass(frozen=True)
+class ServiceRule:
+    code: str
+    name: str
+    description: str
+    days_ahead: int  # slots can be booked at most this many days before their date
+    close_minutes_before: int  # booking closes this long before the start
+    cancel_cutoff_minutes: int  # cancel/reschedule allowed until this long before the start
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "description": self.description,
+                "days_ahead": self.days_ahead, "close_minutes_before": self.close_minutes_before,
+                "cancel_cutoff_minutes": self.cancel_cutoff_minutes, **self.extra}
+
+
+DEFAULT_RULES: dict[str, ServiceRule] = {
+    MARRIAGE: ServiceRule(
+        MARRIAGE, "结婚登记", "宝山区婚姻登记处结婚登记预约，双方须本人到场，携带身份证和户口簿。",
+        30, 60, 120),
+    CEREMONY: ServiceRule(
+        CEREMONY, "集体颁证", "宝山区婚姻登记处集体颁证仪式报名，每对新人每场限报一次。",
+        60, 24 * 60, 24 * 60),
+    ECO_BURIAL: ServiceRule(
+        ECO_BURIAL, "节地生态安葬咨询",
+        "海葬、树葬、草坪葬、花坛葬、撒散等节地生态安葬方式的政策咨询预约。",
+        30, 60, 60, {"burial_types": list(BURIAL_TYPES)}),
+    CHARITY: ServiceRule(
+        CHARITY, "慈善超市活动", "宝山区慈善超市公益活动报名，每人每场限报一次，可携同行人员共五人以内。",
+        14, 0, 60, {"max_party_size": 5}),
+}
+
+
+def merge_rules(overrides: Mapping[str, Mapping[str, Any]] | None) -> dict[str, ServiceRule]:
+    """Staff overrides (stored as a setting) on top of the defaults; unknown keys are ignored."""
+    rules = dict(DEFAULT_RULES)
+    for code, values in (overrides or {}).items():
+        if code in rules and isinstance(values, Mapping):
+            allowed = {k: v for k, v in values.items()
+                       if k in {"name", "description", "days_ahead", "close_minutes_before",
+                                "cancel_cutoff_minutes"}}
+            rules[code] = replace(rules[code], **allowed)
+    return rules
+
+
+def check_bookable(rule: ServiceRule, starts_at: datetime, opens_at: datetime | None,
+                   now: datetime) -> None:
+    """Raises not_open before the slot's opening moment or booking window, booking_closed after."""
+    if opens_at is not None and now < opens_at:
+        raise BookingError("not_open", opens_at=opens_at)
+    local_today = now.astimezone(SHANGHAI).date()
+    if starts_at.astimezone(SHANGHAI).date() > local_today + timedelta(days=rule.days_ahead):
+        raise BookingError("not_open")
+    if now >= starts_at - timedelta(minutes=rule.close_minutes_before):
+        raise BookingError("booking_closed")
+
+
+def check_cancellable(rule: ServiceRule, starts_at: datetime, now: datetime) -> None:
+    if now >= starts_at - timedelta(minutes=rule.cancel_cutoff_minutes):
+        raise BookingError("cancel_closed")
+
+
+# --- personal data -------------------------------------------------------------------------------
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"^[1-9]\d{16}[\dX]$")
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# Chinese names, minority names with the middle dot, and Latin names of foreign spouses.
+_NAME_RE = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•.\- ]{0,29}$")
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    number: str
+    birth: date
+    sex: str  # "M" or "F"
+
+
+def id_check_digit(first17: str) -> str:
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def parse_id_number(raw: Any, field_name: str, today: date) -> IdInfo:
+    """GB 11643-1999 resident ID: 17 digits + check digit, with a real birth date not in the future."""
+    if not isinstance(raw, str):
+        raise BookingError("invalid_input", field=field_name, detail="请填写18位居民身份证号码")
+    number = raw.strip().upper()
+    if not _ID_RE.match(number):
+        raise BookingError("invalid_input", field=field_name, detail="身份证号码应为18位")
+    if id_check_digit(number[:17]) != number[17]:
+        raise BookingError("invalid_input", field=field_name, detail="身份证号码校验位不正确，请核对")
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise BookingError("invalid_input", field=field_name,
+                           detail="身份证号码中的出生日期无效") from None
+    if birth.year < 1900 or birth > today:
+        raise BookingError("invalid_input", field=field_name, detail="身份证号码中的出生日期无效")
+    return IdInfo(number, birth, "M" if int(number[16]) % 2 else "F")
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def parse_phone(raw: Any, field_name: str = "phone") -> str:
+    phone = raw.strip().replace(" ", "").replace("-", "") if isinstance(raw, str) else ""
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not _PHONE_RE.match(phone):
+        raise BookingError("invalid_input", field=field_name, detail="请填写11位中国大陆手机号码")
+    return phone
+
+
+def parse_name(raw: Any, field_name: str) -> str:
+    name = " ".join(raw.split()) if isinstance(raw, str) else ""
+    if not name or not _NAME_RE.match(name):
+        raise BookingError("invalid_input", field=field_name, detail="请填写真实姓名（1至30个字）")
+    return name
+
+
+def parse_slot_id(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+        raise BookingError("invalid_input", field="slot_id", detail="请选择预约时段")
+    return raw

@@ -1,0 +1,35 @@
+"""Opening slots (staff and the ``baoshan slots open`` command)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from core.booking import rules
+from core.booking.errors import BookingError
+from core.models import Slot
+
+
+def local_times(day: str, start: str, end: str) -> tuple[datetime, datetime]:
+    """Shanghai wall-clock date and times → aware datetimes (stored as UTC by the ORM)."""
+    try:
+        d = date.fromisoformat(day)
+        s, e = time.fromisoformat(start), time.fromisoformat(end)
+    except ValueError:
+        raise BookingError("invalid_input", field="date",
+                           detail="日期应为 YYYY-MM-DD，时间应为 HH:MM") from None
+    starts, ends = datetime.combine(d, s, rules.SHANGHAI), datetime.combine(d, e, rules.SHANGHAI)
+    if ends <= starts:
+        raise BookingError("invalid_input", field="end", detail="结束时间应晚于开始时间")
+    return starts, ends
+
+
+async def open_slot(service: str, starts_at: datetime, ends_at: datetime, capacity: int,
+                    *, title: str = "", opens_at: datetime | None = None) -> Slot:
+    if service not in rules.DEFAULT_RULES:
+        raise BookingError("invalid_input", field="service",
+                           detail=f"服务代码应为 {', '.join(rules.DEFAULT_RULES)}")
+    if not 1 <= capacity <= 100_000:
+        raise BookingError("invalid_input", field="capacity", detail="名额应为 1 至 100000")
+    return await Slot.create(service=service, title=title or rules.DEFAULT_RULES[service].name,
+                             starts_at=starts_at, ends_at=ends_at, capacity=capacity,
+                             opens_at=opens_at)

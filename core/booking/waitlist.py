@@ -1,0 +1,97 @@
+"""Waiting lists: a full slot takes names in order; a freed place goes to the first in line."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.booking import rules
+from core.booking.application import validate
+from core.booking.errors import BookingError
+from core.booking.service import claim_keys, get_slot, insert_booking, load_rules, slot_day
+from core.crypto import FieldCipher
+from core.models import Booking, BookingClaim, Notification, WaitlistEntry
+
+log = logging.getLogger("baoshan.booking.waitlist")
+_MAX_PROMOTIONS_PER_CALL = 20
+
+
+async def join(cipher: FieldCipher, body: Any, *, user_id: int, now: datetime) -> WaitlistEntry:
+    slot = await get_slot(rules.parse_slot_id(body.get("slot_id") if isinstance(body, dict) else None))
+    rule = (await load_rules())[slot.service]
+    application = validate(slot.service, body, slot_day(slot), now.astimezone(rules.SHANGHAI).date())
+    rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
+    if slot.booked + application.party_size <= slot.capacity:
+        raise BookingError("slot_available")  # a place is free: book it instead of waiting
+    if await BookingClaim.filter(key__in=await claim_keys(cipher, application, slot, user_id)).exists():
+        raise BookingError("duplicate_booking")  # promotion would fail anyway: say so now
+    try:
+        return await WaitlistEntry.create(
+            slot_id=slot.id, user_id=user_id, service=slot.service, party_size=application.party_size,
+            personal_enc=cipher.encrypt(json.dumps(application.personal, ensure_ascii=False)),
+            masked=application.masked, active_key=f"{slot.id}:u{user_id}")
+    except IntegrityError:
+        raise BookingError("already_waiting") from None
+
+
+async def position(entry: WaitlistEntry) -> int:
+    if entry.status != "waiting":
+        return 0
+    return await WaitlistEntry.filter(slot_id=entry.slot_id, status="waiting", id__lte=entry.id).count()
+
+
+async def leave(entry_id: int, *, user_id: int) -> None:
+    left = await WaitlistEntry.filter(id=entry_id, user_id=user_id, status="waiting").update(
+        status="left", active_key=None)
+    if not left:
+        raise BookingError("booking_not_found")
+
+
+async def _skip(entry: WaitlistEntry, reason: str) -> None:
+    await WaitlistEntry.filter(id=entry.id, status="waiting").update(status="skipped", active_key=None)
+    log.info("waitlist entry skipped", extra={"entry": entry.id, "reason": reason})
+
+
+async def promote(cipher: FieldCipher, slot_id: int, *, now: datetime) -> list[Booking]:
+    """Gives freed places to waiting residents, first come first served, and queues a message to
+    each. Safe to run from several workers at once: each entry is claimed by a conditional UPDATE
+    that is its transaction's first write, and the place is taken by the usual conditional UPDATE."""
+    slot = await get_slot(slot_id)
+    promoted: list[Booking] = []
+    for _ in range(_MAX_PROMOTIONS_PER_CALL):
+        entry = await WaitlistEntry.filter(slot_id=slot_id, status="waiting").order_by("id").first()
+        if entry is None:
+            break
+        try:
+            personal = json.loads(cipher.decrypt(entry.personal_enc))
+            application = validate(entry.service, {**personal, "slot_id": slot_id}, slot_day(slot),
+                                   now.astimezone(rules.SHANGHAI).date())
+            claims = await claim_keys(cipher, application, slot, entry.user_id)  # type: ignore[attr-defined]
+        except BookingError as exc:
+            await _skip(entry, exc.code)
+            continue
+        try:
+            async with in_transaction():
+                won = await WaitlistEntry.filter(id=entry.id, status="waiting").update(
+                    status="promoted", active_key=None)
+                if not won:
+                    continue  # another worker promoted this entry
+                booking = await insert_booking(cipher, slot, application,
+                                               entry.user_id, claims, now)  # type: ignore[attr-defined]
+                await WaitlistEntry.filter(id=entry.id).update(booking_id=booking.id)
+                await Notification.create(user_id=booking.user_id, booking_id=booking.id,  # type: ignore[attr-defined]
+                                          kind="promoted", due_at=now)
+        except BookingError as exc:
+            if exc.code == "slot_full":
+                break  # the entry stays first in line for the next freed place
+            raise
+        except IntegrityError:
+            await _skip(entry, "duplicate_booking")  # they hold a conflicting booking by now
+            continue
+        promoted.append(booking)
+    return promoted

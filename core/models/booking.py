@@ -1,0 +1,163 @@
+"""Mini-program users, slots, bookings and what keeps their rules true under concurrency.
+
+Personal data is stored only encrypted (``*_enc``) plus a masked copy for display. Uniqueness rules
+(one active marriage booking per person, …) are enforced by the unique ``BookingClaim.key``: a
+claim row exists exactly while its booking is active, so two concurrent requests cannot both pass.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class MiniappUser(Model):
+    id = fields.BigIntField(primary_key=True)
+    openid = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "miniapp_user"
+
+
+class MiniappSession(Model):
+    """A login token: only its SHA-256 is stored, so a database leak yields no usable tokens."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
+        "core.MiniappUser", related_name="sessions", on_delete=fields.CASCADE)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    session_key_enc = fields.TextField()  # WeChat's session_key never leaves the server
+    expires_at = fields.DatetimeField(db_index=True)
+    revoked = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "miniapp_session"
+
+
+class Slot(Model):
+    id = fields.BigIntField(primary_key=True)
+    service = fields.CharField(max_length=32, db_index=True)
+    title = fields.CharField(max_length=200, default="")
+    starts_at = fields.DatetimeField(db_index=True)  # UTC
+    ends_at = fields.DatetimeField()
+    capacity = fields.IntField()
+    # Only ever changed by one conditional UPDATE (see core.booking.service); never read-then-saved.
+    booked = fields.IntField(default=0)
+    opens_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "booking_slot"
+
+
+class Booking(Model):
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
+        "core.MiniappUser", related_name="bookings", on_delete=fields.CASCADE)
+    slot: fields.ForeignKeyRelation[Slot] = fields.ForeignKeyField(
+        "core.Slot", related_name="bookings", on_delete=fields.RESTRICT)
+    service = fields.CharField(max_length=32)
+    status = fields.CharField(max_length=16, default="confirmed", db_index=True)
+    code = fields.CharField(max_length=16, unique=True)
+    party_size = fields.IntField(default=1)
+    personal_enc = fields.TextField()
+    masked: fields.Field = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    cancelled_at = fields.DatetimeField(null=True)
+    checked_in_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "booking"
+
+
+class BookingClaim(Model):
+    """One row per uniqueness rule an active booking holds, deleted when the booking ends."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=160, unique=True)
+    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
+        "core.Booking", related_name="claims", on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "booking_claim"
+
+
+class IdempotencyKey(Model):
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
+        "core.MiniappUser", related_name="idempotency_keys", on_delete=fields.CASCADE)
+    key = fields.CharField(max_length=100)
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "core.Booking", related_name="idempotency_keys", null=True, on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "booking_idempotency"
+        unique_together = (("user", "key"),)
+
+
+class WaitlistEntry(Model):
+    id = fields.BigIntField(primary_key=True)
+    slot: fields.ForeignKeyRelation[Slot] = fields.ForeignKeyField(
+        "core.Slot", related_name="waitlist", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
+        "core.MiniappUser", related_name="waitlist", on_delete=fields.CASCADE)
+    service = fields.CharField(max_length=32)
+    status = fields.CharField(max_length=16, default="waiting", db_index=True)
+    party_size = fields.IntField(default=1)
+    personal_enc = fields.TextField()
+    masked: fields.Field = fields.JSONField(default=dict)
+    # "slot:user" while waiting, NULL afterwards: one waiting place per user per slot.
+    active_key = fields.CharField(max_length=64, unique=True, null=True)
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "core.Booking", related_name="waitlist_entries", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "booking_waitlist"
+
+
+class Subscription(Model):
+    """A one-time subscribe-message consent, good for exactly one message."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
+        "core.MiniappUser", related_name="subscriptions", on_delete=fields.CASCADE)
+    template_id = fields.CharField(max_length=128)
+    status = fields.CharField(max_length=16, default="unused", db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "booking_subscription"
+
+
+class Notification(Model):
+    """Outbox of messages to residents (reminders, waiting-list promotions), each sent once."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
+        "core.MiniappUser", related_name="notifications", on_delete=fields.CASCADE)
+    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
+        "core.Booking", related_name="notifications", on_delete=fields.CASCADE)
+    kind = fields.CharField(max_length=16)
+    due_at = fields.DatetimeField(db_index=True)
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    detail = fields.CharField(max_length=200, default="")
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "booking_notification"
+
+
+class RateCounter(Model):
+    """Fixed-window request counters shared by every worker (bucket = scope:subject:window)."""
+
+    bucket = fields.CharField(max_length=200, primary_key=True)
+    count = fields.IntField(default=0)
+    expires_at = fields.BigIntField(db_index=True)
+
+    class Meta:
+        table = "rate_counter"

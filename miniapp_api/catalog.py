@@ -1,0 +1,49 @@
+"""Services and their open slots."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sanic import Request
+from sanic.response import HTTPResponse, json
+from sanic_ext import openapi
+
+from core.booking.rules import SHANGHAI
+from core.booking.service import load_rules
+from core.models import Slot
+from miniapp_api.blueprint import bp
+from miniapp_api.common import api_error, now
+from miniapp_api.views import slot_view
+
+
+@bp.get("/services")
+@openapi.summary("可预约的服务及其规则")
+@openapi.response(200, {"application/json": {"services": [dict]}}, "服务列表")
+async def services(request: Request) -> HTTPResponse:
+    rules = await load_rules()
+    return json({"services": [r.public() for r in rules.values()]}, ensure_ascii=False)
+
+
+@bp.get("/slots")
+@openapi.summary("某项服务某天的时段与余量")
+@openapi.parameter("service", str, "query", required=True)
+@openapi.parameter("date", str, "query", description="YYYY-MM-DD（上海时间）")
+@openapi.response(200, {"application/json": {"slots": [dict]}}, "时段列表")
+@openapi.response(422, {"application/json": {"error": dict}}, "invalid_input")
+async def slots(request: Request) -> HTTPResponse:
+    service = request.args.get("service", "")
+    if service not in await load_rules():
+        raise api_error("invalid_input", field="service", detail="请选择有效的预约服务")
+    query = Slot.filter(service=service)
+    raw_day = request.args.get("date")
+    if raw_day:
+        try:
+            day = date.fromisoformat(raw_day)
+        except ValueError:
+            raise api_error("invalid_input", field="date", detail="日期格式应为 YYYY-MM-DD") from None
+        start = datetime.combine(day, time(0), SHANGHAI)
+        query = query.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+    else:
+        query = query.filter(starts_at__gte=now(request))
+    rows = await query.order_by("starts_at", "id").limit(500)
+    return json({"slots": [slot_view(s) for s in rows]}, ensure_ascii=False)

@@ -1,0 +1,91 @@
+"""Shared plumbing for the mini-program handlers: errors, clock, cipher, auth and rate limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sanic import Request
+
+from core import ratelimit
+from core.booking import BookingError
+from core.crypto import FieldCipher, sha256_hex
+from core.errors import ApiError
+from core.models import MiniappSession
+from miniapp_api.messages import status_and_message
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+
+
+def api_error(code: str, *, field: str | None = None, detail: str | None = None,
+              headers: dict[str, str] | None = None) -> ApiError:
+    status, message = status_and_message(code)
+    return ApiError(code, status, detail or message, field=field, headers=headers)
+
+
+def from_booking_error(exc: BookingError) -> ApiError:
+    message = None
+    if exc.code == "invalid_input" and exc.detail:
+        message = exc.detail
+    return api_error(exc.code, field=exc.field, detail=message)
+
+
+def now(request: Request) -> datetime:
+    """The current time; a test may set ``app.ctx.clock`` to move it (injected, not patched)."""
+    clock: Callable[[], datetime] | None = getattr(request.app.ctx, "clock", None)
+    return clock() if clock else datetime.now(UTC)
+
+
+def cipher(request: Request) -> FieldCipher:
+    ctx = request.app.ctx
+    if getattr(ctx, "cipher", None) is None:
+        ctx.cipher = FieldCipher(ctx.settings.secret_key)
+    return ctx.cipher
+
+
+def client_address(request: Request) -> str:
+    # remote_addr honours X-Forwarded-For only when PROXIES_COUNT/REAL_IP_HEADER are configured,
+    # so a client cannot forge its way around the per-address limit.
+    return request.remote_addr or request.ip or "unknown"
+
+
+async def limit(request: Request, scope: str, subject: str, per_minute: int) -> None:
+    retry = await ratelimit.hit(scope, subject, per_minute, now(request).timestamp())
+    if retry is not None:
+        raise api_error("rate_limited", headers={"Retry-After": str(retry)})
+
+
+async def limit_address(request: Request) -> None:
+    await limit(request, "addr", client_address(request),
+                request.app.ctx.settings.rate_limit_per_address)
+
+
+async def current_user(request: Request) -> CurrentUser:
+    """The caller from ``Authorization: Bearer <token>``; 401 when missing, unknown, expired or
+    revoked. Also counts the per-user rate limit, which needs to know who is asking."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise api_error("unauthorized")
+    # One indexed read; the user row itself is not needed, only its id.
+    row = await MiniappSession.filter(
+        token_hash=sha256_hex(token.strip()), revoked=False, expires_at__gt=now(request)
+    ).values("id", "user_id")
+    if not row:
+        raise api_error("unauthorized")
+    request.ctx.session_id = row[0]["id"]
+    user_id = int(row[0]["user_id"])
+    await limit(request, "user", str(user_id), request.app.ctx.settings.rate_limit_per_user)
+    return CurrentUser(user_id)
+
+
+def json_body(request: Request) -> Any:
+    try:
+        return request.json
+    except Exception:
+        raise api_error("invalid_input", field="body", detail="请求内容不是有效的JSON") from None

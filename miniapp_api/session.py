@@ -1,0 +1,86 @@
+"""Login: exchange a wx.login code for our own token via WeChat's /sns/jscode2session."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+import httpx
+from sanic import Request
+from sanic.response import HTTPResponse, json
+from sanic_ext import openapi
+from tortoise.exceptions import IntegrityError
+
+from core.crypto import sha256_hex
+from core.models import MiniappSession, MiniappUser
+from miniapp_api.blueprint import bp
+from miniapp_api.common import api_error, cipher, current_user, json_body, now
+
+log = logging.getLogger("baoshan.miniapp.session")
+TOKEN_TTL = timedelta(days=1)
+
+
+async def _jscode2session(request: Request, code: str) -> dict:
+    settings = request.app.ctx.settings
+    try:
+        resp = await request.app.ctx.http.get(
+            f"{settings.wechat_api_base_url}/sns/jscode2session",
+            params={"appid": settings.miniapp_app_id, "secret": settings.miniapp_app_secret,
+                    "js_code": code, "grant_type": "authorization_code"})
+        data = resp.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        log.warning("jscode2session unreachable", extra={"error": type(exc).__name__})
+        raise api_error("wechat_unavailable") from None
+    try:
+        errcode = int(data.get("errcode") or 0) if isinstance(data, dict) else -1
+    except (TypeError, ValueError):
+        errcode = -1
+    if errcode in (40029, 40163):  # invalid code / code already used
+        raise api_error("invalid_code")
+    if errcode == 45011:  # WeChat says this user logs in too often
+        raise api_error("rate_limited", headers={"Retry-After": "60"})
+    if errcode != 0 or not data.get("openid") or not data.get("session_key"):
+        log.warning("jscode2session failed", extra={"errcode": errcode})
+        raise api_error("wechat_unavailable")
+    return data
+
+
+async def _user(openid: str) -> MiniappUser:
+    user = await MiniappUser.get_or_none(openid=openid)
+    if user is not None:
+        return user
+    try:
+        return await MiniappUser.create(openid=openid)
+    except IntegrityError:  # the same resident logging in twice at once
+        return await MiniappUser.get(openid=openid)
+
+
+@bp.post("/session")
+@openapi.summary("小程序登录：用 wx.login 的 code 换取令牌")
+@openapi.body({"application/json": {"code": str}})
+@openapi.response(200, {"application/json": {"token": str, "expires_in": int}}, "登录成功")
+@openapi.response(401, {"application/json": {"error": dict}}, "invalid_code：code 无效")
+@openapi.response(429, {"application/json": {"error": dict}}, "rate_limited")
+@openapi.response(503, {"application/json": {"error": dict}}, "wechat_unavailable")
+async def login(request: Request) -> HTTPResponse:
+    body = json_body(request)
+    code = body.get("code") if isinstance(body, dict) else None
+    if not isinstance(code, str) or not 1 <= len(code.strip()) <= 128:
+        raise api_error("invalid_input", field="code", detail="缺少登录凭证 code")
+    data = await _jscode2session(request, code.strip())
+    user = await _user(str(data["openid"]))
+    token = secrets.token_urlsafe(32)
+    await MiniappSession.create(user_id=user.id, token_hash=sha256_hex(token),
+                                session_key_enc=cipher(request).encrypt(str(data["session_key"])),
+                                expires_at=now(request) + TOKEN_TTL)
+    return json({"token": token, "expires_in": int(TOKEN_TTL.total_seconds())})
+
+
+@bp.delete("/session")
+@openapi.summary("退出登录：吊销当前令牌")
+@openapi.response(204, None, "已退出")
+async def logout(request: Request) -> HTTPResponse:
+    await current_user(request)
+    await MiniappSession.filter(id=request.ctx.session_id).update(revoked=True)
+    return HTTPResponse(status=204)
