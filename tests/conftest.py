@@ -102,6 +102,7 @@ async def client(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
 async def _clean_tables() -> None:
     """Each test starts from empty tables (the schema and its migration records stay)."""
     conn = connections.get("default")
-    tables = ["kb_unanswered", "audit_log", "kb_entry", "setting"]
+    tables = ["wechat_inbound", "wechat_user_state", "wechat_follower",
+              "kb_unanswered", "audit_log", "kb_entry", "setting"]
     for table in tables:
         await conn.execute_script(f'DELETE FROM "{table}"')

@@ -2,5 +2,7 @@
 
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.system import AuditLog, Setting
+from core.models.wechat import WechatFollower, WechatInbound, WechatUserState
 
-__all__ = ["AuditLog", "KbEntry", "Setting", "UnansweredQuestion"]
+__all__ = ["AuditLog", "KbEntry", "Setting", "UnansweredQuestion", "WechatFollower", "WechatInbound",
+           "WechatUserState"]

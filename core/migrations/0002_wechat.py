@@ -1,0 +1,46 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('core', '0001_initial')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='WechatFollower',
+            fields=[
+                ('user', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('subscribed', fields.BooleanField(default=True)),
+                ('scene', fields.CharField(default='', max_length=64)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'wechat_follower', 'app': 'core', 'pk_attr': 'user'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='WechatInbound',
+            fields=[
+                ('key', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('user', fields.CharField(max_length=64)),
+                ('status', fields.CharField(default='processing', max_length=16)),
+                ('reply', fields.TextField(default='', unique=False)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'wechat_inbound', 'app': 'core', 'pk_attr': 'key', 'table_description': "One inbound message or event, keyed the way WeChat's retries repeat it."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='WechatUserState',
+            fields=[
+                ('user', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('suggestions', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'wechat_user_state', 'app': 'core', 'pk_attr': 'user', 'table_description': 'Short-lived conversation state: the numbered suggestions last offered to a user.'},
+            bases=['Model'],
+        ),
+    ]
