@@ -17,6 +17,7 @@ from wechatpy.replies import TextReply, TransferCustomerServiceReply
 from bot import protocol, service
 from bot.handlers import Reply, dispatch
 from bot.messages import ERRORS, TEXT
+from bot.wechat_api import WechatApi, WechatApiError
 from core.errors import error_response
 from core.settings import Settings
 
@@ -91,18 +92,45 @@ async def callback(request: Request) -> HTTPResponse:
     ctx = service.BotContext(request.app.ctx.kb, s.miniapp_app_id, now)
     work = asyncio.create_task(_answer(inbound, ctx, s.public_base_url))
     try:
-        body = await asyncio.wait_for(asyncio.shield(work), ANSWER_WITHIN_SECONDS)
+        body, _ = await asyncio.wait_for(asyncio.shield(work), ANSWER_WITHIN_SECONDS)
     except TimeoutError:
-        # Too slow for a passive reply: say "success" now; the answer is stored when ready and
-        # a retry gets it. (Delivering it as a customer-service message is the next step.)
-        work.add_done_callback(lambda t: t.cancelled() or t.exception())
+        # Too slow for a passive reply: say "success" now and deliver the answer as a
+        # customer-service message when it is ready (allowed within 48 h of the message).
+        api = WechatApi(request.app.ctx.http, s.wechat_api_base_url, s.wechat_app_id,
+                        s.wechat_app_secret)
+        work.add_done_callback(lambda t: _schedule_late(t, api, inbound.user))
         log.warning("answer not ready in time", extra={"key": inbound.dedup_key})
         return _respond("success", inbound, s)
     return _respond(body, inbound, s)
 
 
-async def _answer(inbound: protocol.Inbound, ctx: service.BotContext, base_url: str) -> str:
+def _schedule_late(task: asyncio.Task[tuple[str, Reply | None]], api: WechatApi, user: str) -> None:
+    if task.cancelled() or task.exception() is not None:
+        return
+    _, reply = task.result()
+    if reply is not None and reply.kind == "text" and reply.text:
+        pending = asyncio.get_running_loop().create_task(deliver_late(api, user, reply.text))
+        _LATE.add(pending)
+        pending.add_done_callback(_LATE.discard)
+
+
+_LATE: set[asyncio.Task[None]] = set()  # keeps late deliveries alive until they finish
+
+
+async def deliver_late(api: WechatApi, user: str, content: str) -> bool:
+    """Send a slow answer as a customer-service message; never retried (it may have arrived)."""
+    try:
+        await api.send_text(user, fit(content))
+    except WechatApiError as exc:
+        log.error("late answer not delivered", extra={"errcode": exc.errcode})
+        return False
+    return True
+
+
+async def _answer(inbound: protocol.Inbound, ctx: service.BotContext,
+                  base_url: str) -> tuple[str, Reply | None]:
     started = time.perf_counter()
+    reply: Reply | None = None
     try:
         reply = await dispatch(inbound.message, ctx)
         entry = reply.meta.get("entry", "")
@@ -113,7 +141,7 @@ async def _answer(inbound: protocol.Inbound, ctx: service.BotContext, base_url: 
     await service.finish(inbound.dedup_key, body)
     log.info("answered", extra={"key": inbound.dedup_key, "kind": inbound.message.type,
                                 "ms": round((time.perf_counter() - started) * 1000, 1)})
-    return body
+    return body, reply
 
 
 def _respond(body: str, inbound: protocol.Inbound, s: Settings) -> HTTPResponse:

@@ -11,6 +11,17 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.CreateModel(
+            name='WechatAccessToken',
+            fields=[
+                ('app_id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('token', fields.CharField(default='', max_length=600)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('lease_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'wechat_access_token', 'app': 'core', 'pk_attr': 'app_id', 'table_description': 'The one access token per app, shared by every worker (lease_until marks a refresh).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='WechatFollower',
             fields=[
                 ('user', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),

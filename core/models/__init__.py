@@ -2,7 +2,7 @@
 
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.system import AuditLog, Setting
-from core.models.wechat import WechatFollower, WechatInbound, WechatUserState
+from core.models.wechat import WechatAccessToken, WechatFollower, WechatInbound, WechatUserState
 
-__all__ = ["AuditLog", "KbEntry", "Setting", "UnansweredQuestion", "WechatFollower", "WechatInbound",
-           "WechatUserState"]
+__all__ = ["AuditLog", "KbEntry", "Setting", "UnansweredQuestion", "WechatAccessToken", "WechatFollower",
+           "WechatInbound", "WechatUserState"]

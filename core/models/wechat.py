@@ -42,3 +42,15 @@ class WechatFollower(Model):
 
     class Meta:
         table = "wechat_follower"
+
+
+class WechatAccessToken(Model):
+    """The one access token per app, shared by every worker (lease_until marks a refresh)."""
+
+    app_id = fields.CharField(max_length=64, primary_key=True)
+    token = fields.CharField(max_length=600, default="")
+    expires_at = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "wechat_access_token"
