@@ -173,6 +173,42 @@ def cmd_kb_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_wechat_menu_publish(args: argparse.Namespace, settings: Settings) -> int:
+    import httpx
+
+    from bot.menu import MENU_FILE, load, validate
+    from bot.wechat_api import WechatApi, WechatApiError
+    from core.app import OUTBOUND_TIMEOUT
+    from knowledge.entries import load_dir
+
+    values = {"MINIAPP_APP_ID": settings.miniapp_app_id, "PUBLIC_BASE_URL": settings.public_base_url}
+    menu = load(Path(args.file) if args.file else MENU_FILE, values)
+    problems = validate(menu, [e.id for e in load_dir()])
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(json.dumps(menu, ensure_ascii=False, indent=2))
+        return 0
+
+    async def publish() -> None:
+        await db.init_orm(settings)
+        try:
+            async with httpx.AsyncClient(timeout=OUTBOUND_TIMEOUT) as http:
+                await WechatApi(http, settings.wechat_api_base_url, settings.wechat_app_id,
+                                settings.wechat_app_secret).create_menu(menu)
+        finally:
+            await db.close_orm()
+
+    try:
+        asyncio.run(publish())
+    except WechatApiError as exc:
+        print(f"发布失败 / publish failed: {exc}", file=sys.stderr)
+        return 1
+    print("菜单已发布 / menu published")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="baoshan", description="宝山民政服务 / Baoshan civil-affairs service")
     sub = p.add_subparsers(dest="command", required=True)
@@ -208,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     kv.add_argument("--bundled", action="store_true", help="use the bundled entries, not the DB")
     kv.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     kv.set_defaults(func=cmd_kb_eval)
+    w = sub.add_parser("wechat", help="official account").add_subparsers(dest="wechat_command",
+                                                                        required=True)
+    wm = w.add_parser("menu", help="custom menu").add_subparsers(dest="menu_command", required=True)
+    mp = wm.add_parser("publish", help="validate bot/menu.yaml and publish it")
+    mp.add_argument("--file", default=None)
+    mp.add_argument("--dry-run", action="store_true", help="validate and print, do not publish")
+    mp.set_defaults(func=cmd_wechat_menu_publish)
     return p
 
 
