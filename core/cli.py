@@ -173,6 +173,30 @@ def cmd_kb_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
+    from content.auth import AuthError, add_staff
+    from content.messages import ERRORS
+
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    async def run() -> None:
+        if not settings.is_production:
+            await db.upgrade(settings)
+        await db.init_orm(settings)
+        try:
+            await add_staff(args.username, args.role, password, actor="cli")
+        finally:
+            await db.close_orm()
+
+    try:
+        asyncio.run(run())
+    except AuthError as exc:
+        print(ERRORS.get(exc.code, exc.code), file=sys.stderr)
+        return 1
+    print(f"已创建工作人员账号 {args.username.strip().lower()}（{args.role}）/ staff account created")
+    return 0
+
+
 def cmd_wechat_menu_publish(args: argparse.Namespace, settings: Settings) -> int:
     import httpx
 
@@ -244,6 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     kv.add_argument("--bundled", action="store_true", help="use the bundled entries, not the DB")
     kv.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     kv.set_defaults(func=cmd_kb_eval)
+    st = sub.add_parser("staff", help="staff accounts").add_subparsers(dest="staff_command",
+                                                                       required=True)
+    sa = st.add_parser("add", help="create a console account; password from standard input")
+    sa.add_argument("username")
+    sa.add_argument("--role", required=True, choices=["admin", "editor", "registrar"])
+    sa.set_defaults(func=cmd_staff_add)
+
     w = sub.add_parser("wechat", help="official account").add_subparsers(dest="wechat_command",
                                                                         required=True)
     wm = w.add_parser("menu", help="custom menu").add_subparsers(dest="menu_command", required=True)

@@ -104,7 +104,8 @@ async def client(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
 async def _clean_tables() -> None:
     """Each test starts from empty tables (the schema and its migration records stay)."""
     conn = connections.get("default")
-    tables = ["wechat_access_token", "wechat_inbound", "wechat_user_state", "wechat_follower",
-              "kb_unanswered", "audit_log", "kb_entry", "setting"]
+    tables = ["staff_session", "staff_user", "wechat_access_token", "wechat_inbound",
+              "wechat_user_state", "wechat_follower", "kb_unanswered", "audit_log", "kb_entry",
+              "setting"]
     for table in tables:
         await conn.execute_script(f'DELETE FROM "{table}"')

@@ -19,8 +19,8 @@ async def test_migrations_are_applied_and_nothing_is_pending(migrated: Settings)
 
 async def test_fresh_sqlite_database_is_created_and_migrated(tmp_path: Path) -> None:
     settings = make_settings(f"sqlite://{tmp_path / 'sub' / 'fresh.sqlite3'}", tmp_path)
-    assert await db.pending_migrations(settings) == ["core.0001_initial", "core.0002_wechat"]
-    assert await db.upgrade(settings) == ["core.0001_initial", "core.0002_wechat"]
+    assert await db.pending_migrations(settings) == ["core.0001_initial", "core.0002_bot_and_staff"]
+    assert await db.upgrade(settings) == ["core.0001_initial", "core.0002_bot_and_staff"]
     assert await db.pending_migrations(settings) == []
     assert (tmp_path / "sub" / "fresh.sqlite3").exists()
 
