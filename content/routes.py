@@ -1,7 +1,123 @@
-"""Staff console and public content pages."""
+"""Staff console pages (server-rendered, no CDN) and the login flow."""
 
 from __future__ import annotations
 
-from sanic import Blueprint
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import lru_cache, wraps
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, html, redirect
+from sanic_ext import openapi
+
+from content import auth
+from content.messages import ERRORS, ROLE_NAMES
 
 bp = Blueprint("content")
+HERE = Path(__file__).parent
+SESSION_COOKIE = "bs_session"
+CSRF_COOKIE = "bs_login_csrf"
+LOGIN_URL = "/console/login"
+bp.static("/console/static", HERE / "static", name="console_static")
+
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+@lru_cache(maxsize=1)
+def templates() -> Environment:
+    """Built on first use (not at import); autoescaping on for every page."""
+    return Environment(loader=FileSystemLoader(HERE / "templates"),
+                       autoescape=select_autoescape(["html"]), enable_async=False)
+
+
+def page(name: str, status: int = 200, **context: Any) -> HTTPResponse:
+    body = templates().get_template(name).render(role_names=ROLE_NAMES, **context)
+    return html(body, status=status, headers={"Cache-Control": "no-store",
+                                              "X-Frame-Options": "DENY",
+                                              "Content-Security-Policy": "default-src 'self'"})
+
+
+def _secure(request: Request) -> bool:
+    return request.app.ctx.settings.is_production or request.scheme == "https"
+
+
+def staff_required(*roles: str) -> Callable[[Handler], Handler]:
+    """Every console page but login: anonymous → login page, wrong role → 403.
+
+    POSTs also need the session's CSRF token. The access test walks the route table, so a new
+    console route without this decorator fails the suite.
+    """
+
+    def wrap(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            staff = await auth.session_staff(request.cookies.get(SESSION_COOKIE), datetime.now(UTC))
+            if staff is None:
+                return redirect(LOGIN_URL)
+            if roles and staff.role not in roles and staff.role != "admin":
+                return page("error.html", 403, staff=staff, message=ERRORS["forbidden"])
+            if request.method == "POST" and not auth.csrf_ok(staff.csrf, request.form.get("csrf")):
+                return page("error.html", 403, staff=staff, message=ERRORS["csrf"])
+            request.ctx.staff = staff
+            return await handler(request, *args, **kwargs)
+
+        guarded.__dict__["staff_roles"] = roles or ("*",)
+        return guarded
+
+    return wrap
+
+
+@bp.get("/console/")
+@openapi.exclude()
+@staff_required()
+async def home(request: Request) -> HTTPResponse:
+    return page("home.html", staff=request.ctx.staff)
+
+
+@bp.get(LOGIN_URL)
+@openapi.exclude()
+async def login_form(request: Request) -> HTTPResponse:
+    return _login_page(request)
+
+
+def _login_page(request: Request, error: str = "", username: str = "",
+                status: int = 200) -> HTTPResponse:
+    # Double-submit token: the form field must match a cookie only this site can set.
+    token = secrets.token_urlsafe(24)
+    response = page("login.html", status, csrf=token, error=error, username=username, staff=None)
+    response.add_cookie(CSRF_COOKIE, token, path=LOGIN_URL, httponly=True, samesite="Strict",
+                        secure=_secure(request), max_age=3600)
+    return response
+
+
+@bp.post(LOGIN_URL)
+@openapi.exclude()
+async def login_submit(request: Request) -> HTTPResponse:
+    form = request.form
+    username = (form.get("username") or "").strip()
+    if not auth.csrf_ok(request.cookies.get(CSRF_COOKIE) or "", form.get("csrf")):
+        return _login_page(request, ERRORS["csrf"], username, 403)
+    try:
+        token, _ = await auth.login(username, form.get("password") or "", datetime.now(UTC))
+    except auth.AuthError as exc:
+        status = 429 if exc.code == "locked" else 401
+        return _login_page(request, ERRORS[exc.code], username, status)
+    response = redirect("/console/")
+    response.add_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="Lax",
+                        secure=_secure(request), max_age=int(auth.SESSION_TTL.total_seconds()))
+    response.delete_cookie(CSRF_COOKIE, path=LOGIN_URL)
+    return response
+
+
+@bp.post("/console/logout")
+@openapi.exclude()
+@staff_required()
+async def logout(request: Request) -> HTTPResponse:
+    await auth.logout(request.cookies.get(SESSION_COOKIE))
+    response = redirect(LOGIN_URL)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

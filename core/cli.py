@@ -203,6 +203,66 @@ def cmd_slots_open(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
+    from content.auth import AuthError, add_staff
+    from content.messages import ERRORS
+
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    async def run() -> None:
+        if not settings.is_production:
+            await db.upgrade(settings)
+        await db.init_orm(settings)
+        try:
+            await add_staff(args.username, args.role, password, actor="cli")
+        finally:
+            await db.close_orm()
+
+    try:
+        asyncio.run(run())
+    except AuthError as exc:
+        print(ERRORS.get(exc.code, exc.code), file=sys.stderr)
+        return 1
+    print(f"已创建工作人员账号 {args.username.strip().lower()}（{args.role}）/ staff account created")
+    return 0
+
+
+def cmd_wechat_menu_publish(args: argparse.Namespace, settings: Settings) -> int:
+    import httpx
+
+    from bot.menu import MENU_FILE, load, validate
+    from bot.wechat_api import WechatApi, WechatApiError
+    from core.app import OUTBOUND_TIMEOUT
+    from knowledge.entries import load_dir
+
+    values = {"MINIAPP_APP_ID": settings.miniapp_app_id, "PUBLIC_BASE_URL": settings.public_base_url}
+    menu = load(Path(args.file) if args.file else MENU_FILE, values)
+    problems = validate(menu, [e.id for e in load_dir()])
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(json.dumps(menu, ensure_ascii=False, indent=2))
+        return 0
+
+    async def publish() -> None:
+        await db.init_orm(settings)
+        try:
+            async with httpx.AsyncClient(timeout=OUTBOUND_TIMEOUT) as http:
+                await WechatApi(http, settings.wechat_api_base_url, settings.wechat_app_id,
+                                settings.wechat_app_secret).create_menu(menu)
+        finally:
+            await db.close_orm()
+
+    try:
+        asyncio.run(publish())
+    except WechatApiError as exc:
+        print(f"发布失败 / publish failed: {exc}", file=sys.stderr)
+        return 1
+    print("菜单已发布 / menu published")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="baoshan", description="宝山民政服务 / Baoshan civil-affairs service")
     sub = p.add_subparsers(dest="command", required=True)
@@ -249,6 +309,21 @@ def build_parser() -> argparse.ArgumentParser:
     so.add_argument("--title", default="")
     so.add_argument("--opens-at", default=None, help="ISO-8601; bookings before it get not_open")
     so.set_defaults(func=cmd_slots_open)
+
+    st = sub.add_parser("staff", help="staff accounts").add_subparsers(dest="staff_command",
+                                                                       required=True)
+    sa = st.add_parser("add", help="create a console account; password from standard input")
+    sa.add_argument("username")
+    sa.add_argument("--role", required=True, choices=["admin", "editor", "registrar"])
+    sa.set_defaults(func=cmd_staff_add)
+
+    w = sub.add_parser("wechat", help="official account").add_subparsers(dest="wechat_command",
+                                                                        required=True)
+    wm = w.add_parser("menu", help="custom menu").add_subparsers(dest="menu_command", required=True)
+    mp = wm.add_parser("publish", help="validate bot/menu.yaml and publish it")
+    mp.add_argument("--file", default=None)
+    mp.add_argument("--dry-run", action="store_true", help="validate and print, do not publish")
+    mp.set_defaults(func=cmd_wechat_menu_publish)
     return p
 
 

@@ -22,6 +22,8 @@ from core.settings import Settings, load_settings
 from tests.support.asgi import client as asgi_client
 from tests.support.asgi import lifespan
 
+pytest_plugins = ["tests.support.server"]  # the `serve` fixture: a real `baoshan serve`
+
 TEST_DB_ENV = "BAOSHAN_TEST_DATABASE_URL"
 SECRET = "test-secret-" + "k" * 40
 
@@ -102,9 +104,12 @@ async def client(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
 async def _clean_tables() -> None:
     """Each test starts from empty tables (the schema and its migration records stay)."""
     conn = connections.get("default")
+    # Children before parents (foreign keys).
     tables = ["booking_notification", "booking_subscription", "booking_waitlist",
               "booking_idempotency", "booking_claim", "booking", "booking_slot",
               "miniapp_session", "miniapp_user", "rate_counter",
+              "staff_session", "staff_user", "wechat_access_token", "wechat_inbound",
+              "wechat_user_state", "wechat_follower",
               "kb_unanswered", "audit_log", "kb_entry", "setting"]
     for table in tables:
         await conn.execute_script(f'DELETE FROM "{table}"')

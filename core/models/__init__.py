@@ -13,7 +13,9 @@ from core.models.booking import (
     WaitlistEntry,
 )
 from core.models.kb import KbEntry, UnansweredQuestion
+from core.models.staff import StaffSession, StaffUser
 from core.models.system import AuditLog, Setting
+from core.models.wechat import WechatAccessToken, WechatFollower, WechatInbound, WechatUserState
 
 __all__ = [
     "AuditLog",
@@ -27,7 +29,13 @@ __all__ = [
     "RateCounter",
     "Setting",
     "Slot",
+    "StaffSession",
+    "StaffUser",
     "Subscription",
     "UnansweredQuestion",
     "WaitlistEntry",
+    "WechatAccessToken",
+    "WechatFollower",
+    "WechatInbound",
+    "WechatUserState",
 ]

@@ -2,105 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.server import stop, wait_healthy
+
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def serve(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
-    started: list[Server] = []
-
-    def start(workers: int) -> Server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))}
-        env.update({"BAOSHAN_VAR_DIR": str(tmp_path / "var"), "BAOSHAN_LOG_FORMAT": "json",
-                    "PYTHONPATH": str(ROOT)})
-        if database_url.startswith("postgres"):
-            env["BAOSHAN_DATABASE_URL"] = database_url
-        port, log = _free_port(), tmp_path / "serve.log"
-        # Output to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
-        with log.open("wb") as fh:
-            # Its own session, so teardown can kill the workers too if the manager hangs.
-            proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port),
-                                     "--workers", str(workers)],
-                                    cwd=tmp_path, env=env, stdout=fh, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        server = Server(proc, port, log)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.proc.pid, signal.SIGKILL)  # the whole group: manager and workers
-        server.proc.wait(timeout=10)
-
-
-def _wait_healthy(server: Server, limit: float = 10.0) -> float:
-    began = time.monotonic()
-    while time.monotonic() - began < limit:
-        assert server.proc.poll() is None, server.output()
-        try:
-            if httpx.get(f"{server.base}/healthz", timeout=3).status_code == 200:
-                return time.monotonic() - began
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"not healthy within {limit} s:\n{server.output()}")
-
-
-def _stop(server: Server, sig: signal.Signals) -> str:
-    # Sanic's manager waits for every worker's start-up acknowledgement before it handles a
-    # signal; one sent within that ~100 ms window is only acted on after its 30 s ack timeout.
-    # An operator never stops a server that fast, so give the acknowledgement time to land.
-    time.sleep(1.0)
-    server.proc.send_signal(sig)
-    try:
-        server.proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        raise AssertionError(f"did not stop within 15 s of {sig.name}:\n{server.output()}") from None
-    assert server.proc.returncode == 0, server.output()
-    return server.output()
 
 
 def test_fresh_checkout_serves_answers_and_stops_on_sigint(serve) -> None:  # type: ignore[no-untyped-def]
     server = serve(workers=1)
-    took = _wait_healthy(server)
+    took = wait_healthy(server)
     r = httpx.get(f"{server.base}/api/v1/knowledge/search", params={"q": "结婚登记要带什么"}, timeout=5)
     assert r.status_code == 200 and r.json()["answered"] is True
-    out = _stop(server, signal.SIGINT)
+    out = stop(server, signal.SIGINT)
     assert "Traceback" not in out, out
     assert '"logger": "baoshan.access"' in out and '"request_id"' in out
     print(f"healthy after {took:.2f} s")
@@ -108,8 +25,8 @@ def test_fresh_checkout_serves_answers_and_stops_on_sigint(serve) -> None:  # ty
 
 def test_two_workers_share_the_database_and_stop_on_sigterm(serve) -> None:  # type: ignore[no-untyped-def]
     server = serve(workers=2)
-    _wait_healthy(server)
+    wait_healthy(server)
     for _ in range(10):
         assert httpx.get(f"{server.base}/healthz", timeout=5).status_code == 200
-    out = _stop(server, signal.SIGTERM)
+    out = stop(server, signal.SIGTERM)
     assert "Traceback" not in out, out

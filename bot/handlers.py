@@ -1,0 +1,156 @@
+"""What the bot says: one handler per message type or event, found through a registry.
+
+Handlers take the parsed message and a ``Context`` (knowledge base, per-user state, settings) and
+return a ``Reply``; they know nothing about HTTP, signatures or retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.messages import BOOKING_INTENTS, HUMAN_WORDS, TEXT
+from knowledge.matcher import Result
+from knowledge.normalise import clean
+from knowledge.render import CAPABILITIES
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str  # text | transfer | success
+    text: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def success(cls) -> Reply:
+        return cls("success")
+
+
+class Context(Protocol):
+    """What handlers may use; the route provides it."""
+
+    miniapp_app_id: str
+
+    async def ask(self, text: str, user: str) -> Result: ...
+    def reply_text(self, result: Result) -> str: ...
+    def entry_text(self, entry_id: str) -> str | None: ...
+    async def remember_suggestions(self, user: str, entry_ids: list[str]) -> None: ...
+    async def recall_suggestion(self, user: str, number: int) -> str | None: ...
+    async def record_follow(self, user: str, subscribed: bool, scene: str) -> None: ...
+    async def welcome_text(self) -> str: ...
+
+
+Handler = Callable[[Any, Context], Awaitable[Reply]]
+_MESSAGES: dict[str, Handler] = {}
+_EVENTS: dict[str, Handler] = {}
+
+
+def on(*types: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for t in types:
+            _MESSAGES[t] = fn
+        return fn
+    return register
+
+
+def on_event(*events: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for e in events:
+            _EVENTS[e.lower()] = fn
+        return fn
+    return register
+
+
+async def dispatch(message: Any, ctx: Context) -> Reply:
+    if message.type == "event":
+        handler = _EVENTS.get(str(getattr(message, "event", "")).lower())
+    else:
+        handler = _MESSAGES.get(message.type)
+    return await handler(message, ctx) if handler else Reply.success()
+
+
+def _booking_reply(text: str, ctx: Context) -> Reply | None:
+    compact = clean(text).replace(" ", "")
+    for words, name, path in BOOKING_INTENTS:
+        if any(w in compact for w in words):
+            if ctx.miniapp_app_id and not ctx.miniapp_app_id.startswith("dev-placeholder"):
+                link = (f'<a data-miniprogram-appid="{ctx.miniapp_app_id}" '
+                        f'data-miniprogram-path="{path}" href="#">点击进入预约</a>')
+                return Reply("text", TEXT["booking"].format(name=name, link=link))
+            return Reply("text", TEXT["booking_no_link"].format(name=name))
+    return None
+
+
+async def answer_text(text: str, user: str, ctx: Context) -> Reply:
+    stripped = text.strip()
+    if stripped in HUMAN_WORDS:
+        return Reply("transfer", TEXT["transfer"])
+    if stripped in {"1", "2", "3"}:
+        entry_id = await ctx.recall_suggestion(user, int(stripped))
+        text_for = ctx.entry_text(entry_id) if entry_id else None
+        if text_for:
+            return Reply("text", text_for, {"entry": entry_id})
+    booking = _booking_reply(stripped, ctx)
+    if booking:
+        return booking
+    result = await ctx.ask(stripped, user)
+    if result.intent == "suggest":
+        await ctx.remember_suggestions(user, [h.entry.id for h in result.hits[:3]])
+    top = result.other or result.top
+    return Reply("text", ctx.reply_text(result),
+                 {"intent": result.intent, "entry": top.entry.id if top else ""})
+
+
+@on("text")
+async def on_text(message: Any, ctx: Context) -> Reply:
+    return await answer_text(message.content or "", message.source, ctx)
+
+
+@on("voice")
+async def on_voice(message: Any, ctx: Context) -> Reply:
+    recognition = (getattr(message, "recognition", None) or "").strip()
+    if recognition:
+        return await answer_text(recognition, message.source, ctx)
+    return Reply("text", TEXT["only_text"])
+
+
+@on("image", "video", "shortvideo", "location", "link", "file")
+async def on_media(message: Any, ctx: Context) -> Reply:
+    return Reply("text", TEXT["only_text"])
+
+
+@on_event("subscribe")
+async def on_subscribe(message: Any, ctx: Context) -> Reply:
+    key = str(getattr(message, "key", None) or getattr(message, "scene_id", None) or "")
+    await ctx.record_follow(message.source, True, key.removeprefix("qrscene_"))
+    return Reply("text", f"{await ctx.welcome_text()}\n\n{CAPABILITIES}")
+
+
+@on_event("subscribe_scan")
+async def on_subscribe_scan(message: Any, ctx: Context) -> Reply:
+    return await on_subscribe(message, ctx)
+
+
+@on_event("unsubscribe")
+async def on_unsubscribe(message: Any, ctx: Context) -> Reply:
+    await ctx.record_follow(message.source, False, "")
+    return Reply.success()
+
+
+@on_event("click")
+async def on_click(message: Any, ctx: Context) -> Reply:
+    key = str(getattr(message, "key", "") or "")
+    if key.startswith("kb:"):
+        text = ctx.entry_text(key[3:])
+        if text:
+            return Reply("text", text, {"entry": key[3:]})
+    if key.startswith("ask:"):
+        return await answer_text(key[4:], message.source, ctx)
+    return Reply("text", CAPABILITIES)
+
+
+@on_event("view", "scan", "location", "view_miniprogram", "templatesendjobfinish",
+          "subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event")
+async def on_quiet_event(message: Any, ctx: Context) -> Reply:
+    return Reply.success()

@@ -1,0 +1,121 @@
+"""The WeChat callback protocol as plain functions: signatures, safe-mode crypto, parsing.
+
+Everything that can be checked without a framework lives here so the route stays a translation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+
+MAX_BODY_BYTES = 64 * 1024
+REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+
+
+class ProtocolError(Exception):
+    """A request WeChat would never send: answered 4xx with ``code``."""
+
+    def __init__(self, code: str, status: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+
+
+def signature_ok(token: str, signature: str, timestamp: str, nonce: str) -> bool:
+    expected = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 - WeChat's scheme
+    return hmac.compare_digest(expected, signature or "")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One callback request, decrypted and parsed."""
+
+    message: Any  # a wechatpy message or event object
+    raw: dict[str, str]
+    encrypted: bool
+    nonce: str = ""
+    timestamp: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def user(self) -> str:
+        return self.raw.get("FromUserName", "")
+
+    @property
+    def dedup_key(self) -> str:
+        """WeChat's retries of one message share this key (MsgId, or user+time+event for events)."""
+        if self.raw.get("MsgId"):
+            return f"msg:{self.raw['MsgId']}"
+        parts = [self.user, self.raw.get("CreateTime", ""), self.raw.get("Event", ""),
+                 self.raw.get("EventKey", "")]
+        return "evt:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+
+
+def _fields(xml: str) -> dict[str, str]:
+    import xmltodict
+
+    doc = xmltodict.parse(xml, disable_entities=True)
+    root = doc.get("xml") if isinstance(doc, dict) else None
+    if not isinstance(root, dict):
+        raise ProtocolError("bad_xml", 400)
+    return {k: v for k, v in root.items() if isinstance(v, str)}
+
+
+def parse(xml: str) -> tuple[Any, dict[str, str]]:
+    if "<!DOCTYPE" in xml.upper() or "<!ENTITY" in xml.upper():
+        raise ProtocolError("bad_xml", 400)
+    try:
+        raw = _fields(xml)
+        message = parse_message(xml)
+    except ProtocolError:
+        raise
+    except Exception as exc:
+        # expat errors, xmltodict's "entities are disabled", wechatpy's conversion of bad values:
+        # all of them mean the body is not a message WeChat sent.
+        raise ProtocolError("bad_xml", 400) from exc
+    if any(not raw.get(name) for name in REQUIRED_FIELDS):
+        raise ProtocolError("missing_fields", 400)
+    return message, raw
+
+
+def read(body: bytes, args: dict[str, str], *, token: str, aes_key: str, app_id: str) -> Inbound:
+    """Check, decrypt and parse one POST. Raises ProtocolError for anything WeChat wouldn't send."""
+    if len(body) > MAX_BODY_BYTES:
+        raise ProtocolError("payload_too_large", 413)
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    if not signature_ok(token, args.get("signature", ""), timestamp, nonce):
+        raise ProtocolError("bad_signature", 403)
+    try:
+        xml = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError("bad_xml", 400) from exc
+    encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+    if encrypted:
+        if not aes_key:
+            raise ProtocolError("aes_not_configured", 400)
+        if "<!DOCTYPE" in xml.upper() or "<!ENTITY" in xml.upper():
+            raise ProtocolError("bad_xml", 400)
+        try:
+            xml = WeChatCrypto(token, aes_key, app_id).decrypt_message(
+                xml, args.get("msg_signature", ""), timestamp, nonce)
+        except (InvalidSignatureException, InvalidAppIdException) as exc:
+            raise ProtocolError("bad_signature", 403) from exc
+        except Exception as exc:
+            raise ProtocolError("bad_xml", 400) from exc
+    message, raw = parse(xml)
+    return Inbound(message, raw, encrypted, nonce=nonce, timestamp=timestamp)
+
+
+def seal(reply_xml: str, inbound: Inbound, *, token: str, aes_key: str, app_id: str,
+         timestamp: str) -> str:
+    """The reply as sent: encrypted and signed in safe mode, as is otherwise."""
+    if not inbound.encrypted:
+        return reply_xml
+    crypto = WeChatCrypto(token, aes_key, app_id)
+    return str(crypto.encrypt_message(reply_xml, inbound.nonce or "baoshan", timestamp))

@@ -1,0 +1,96 @@
+"""Run `baoshan serve` as a real process for tests that need real workers and signals."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def serve(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+    started: list[Server] = []
+
+    def start(workers: int) -> Server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))}
+        env.update({"BAOSHAN_VAR_DIR": str(tmp_path / "var"), "BAOSHAN_LOG_FORMAT": "json",
+                    "PYTHONPATH": str(ROOT)})
+        if database_url.startswith("postgres"):
+            env["BAOSHAN_DATABASE_URL"] = database_url
+        port, log = free_port(), tmp_path / "serve.log"
+        # Output to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
+        with log.open("wb") as fh:
+            # Its own session, so teardown can kill the workers too if the manager hangs.
+            proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port),
+                                     "--workers", str(workers)],
+                                    cwd=tmp_path, env=env, stdout=fh, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        server = Server(proc, port, log)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.proc.pid, signal.SIGKILL)  # the whole group: manager and workers
+        server.proc.wait(timeout=10)
+
+
+def wait_healthy(server: Server, limit: float = 10.0) -> float:
+    began = time.monotonic()
+    while time.monotonic() - began < limit:
+        assert server.proc.poll() is None, server.output()
+        try:
+            if httpx.get(f"{server.base}/healthz", timeout=3).status_code == 200:
+                return time.monotonic() - began
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"not healthy within {limit} s:\n{server.output()}")
+
+
+def stop(server: Server, sig: signal.Signals) -> str:
+    # Sanic's manager waits for every worker's start-up acknowledgement before it handles a
+    # signal; one sent within that ~100 ms window is only acted on after its 30 s ack timeout.
+    # An operator never stops a server that fast, so give the acknowledgement time to land.
+    time.sleep(1.0)
+    server.proc.send_signal(sig)
+    try:
+        server.proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"did not stop within 15 s of {sig.name}:\n{server.output()}") from None
+    assert server.proc.returncode == 0, server.output()
+    return server.output()
+
+
