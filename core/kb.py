@@ -14,6 +14,7 @@ import hmac
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -95,6 +96,18 @@ def build_index(entries: Iterable[Entry], segmenter: Segmenter,
     return Index(entries, Analyzer(segmenter, synonyms))
 
 
+@lru_cache(maxsize=1)
+def _shared_index(entries: tuple[Entry, ...], segmenter: Segmenter, synonyms: SynonymTable) -> Index:
+    # An index is only read once built, so apps in one process built from the same entries
+    # (several test apps, a restarted listener) share it; any change of entries rebuilds.
+    return build_index(entries, segmenter, synonyms)
+
+
+@lru_cache(maxsize=1)
+def _shared_synonyms() -> SynonymTable:
+    return SynonymTable.load()
+
+
 class KnowledgeService:
     def __init__(self, settings: Settings) -> None:
         self._key = hashlib.sha256(b"kb-user:" + settings.secret_key.encode()).digest()
@@ -116,7 +129,7 @@ class KnowledgeService:
         started = time.perf_counter()
         try:
             self._segmenter, self._synonyms = await asyncio.to_thread(
-                lambda: (shared_segmenter(), SynonymTable.load()))
+                lambda: (shared_segmenter(), _shared_synonyms()))
             await self.refresh(force=True)
         except Exception:
             log.exception("knowledge index could not be built")
@@ -158,7 +171,8 @@ class KnowledgeService:
         if not entries:
             entries = load_dir()  # before the first import, answer from the bundled files
         assert self._segmenter is not None and self._synonyms is not None
-        index = await asyncio.to_thread(build_index, entries, self._segmenter, self._synonyms)
+        index = await asyncio.to_thread(_shared_index, tuple(entries), self._segmenter,
+                                        self._synonyms)
         self.index, self.version, self.contacts = index, version, contacts
         return True
 

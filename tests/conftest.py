@@ -61,6 +61,25 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+@pytest.fixture
+def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the session's kind, for tests that run the CLI in-process.
+
+    Of the same kind on purpose: Tortoise caches each model's SQL per connection name, so one
+    process must not talk SQLite and PostgreSQL under the name "default".
+    """
+    if database_url.startswith("postgres"):
+        admin, prefix = _pg_admin(database_url)
+        name = f"baoshan_scratch_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
+        try:
+            yield f"{prefix}/{name}"
+        finally:
+            asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        yield f"sqlite://{tmp_path / 'scratch.sqlite3'}"
+
+
 def make_settings(database_url: str, var_dir: Path, **extra: str) -> Settings:
     env = {
         "BAOSHAN_DATABASE_URL": database_url,

@@ -46,9 +46,9 @@ def fake_wechat() -> Iterator[str]:
 
 def test_menu_publish_validates_then_posts_with_a_shared_token(
         fake_wechat: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], scratch_database_url: str) -> None:
     for key, value in {"BAOSHAN_VAR_DIR": str(tmp_path), "WECHAT_API_BASE_URL": fake_wechat,
-                       "BAOSHAN_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}",
+                       "BAOSHAN_DATABASE_URL": scratch_database_url,
                        "WECHAT_APP_ID": "wxapp", "WECHAT_APP_SECRET": "s3cret",
                        "MINIAPP_APP_ID": "wxmini", "BAOSHAN_PUBLIC_BASE_URL": "https://b.example"}.items():
         monkeypatch.setenv(key, value)

@@ -108,9 +108,10 @@ async def test_every_console_route_refuses_anonymous_requests(app: Sanic,
 
 
 def test_staff_add_reads_the_password_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 scratch_database_url: str) -> None:
     monkeypatch.setenv("BAOSHAN_VAR_DIR", str(tmp_path))
-    monkeypatch.setenv("BAOSHAN_DATABASE_URL", f"sqlite://{tmp_path / 'staff.sqlite3'}")
+    monkeypatch.setenv("BAOSHAN_DATABASE_URL", scratch_database_url)
     monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-enough-password\n"))
     assert main(["staff", "add", "Zhang.San", "--role", "admin"]) == 0
     assert "zhang.san" in capsys.readouterr().out
