@@ -11,12 +11,14 @@ Retrieval first, fuzzy scoring second: rapidfuzz over every phrasing costs ~7-25
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from knowledge.entries import Entry
 from knowledge.normalise import normalise
@@ -33,6 +35,7 @@ _PHRASE_STAGE = 12
 _RERANK = 8
 _POSTINGS_BUDGET = 4000
 _BIGRAM_MAX_CHARS = 40
+_TYPO_MAX_CHARS = 40
 _VAGUE_SPREAD = 3  # a lone word found in this many categories says too little
 _SMALLTALK_MAX_CHARS = 12
 
@@ -90,6 +93,8 @@ class _Doc:
     keyword_terms: frozenset[str] = frozenset()
     termset: frozenset[str] = frozenset()
     term_phrases: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    compacts: tuple[str, ...] = ()  # phrasings without spaces, shortest first
+    compact_lengths: tuple[int, ...] = ()
 
 
 class Analyzer:
@@ -105,7 +110,7 @@ class Analyzer:
         for w in self.segmenter.words(text):
             out[w] = 1.0
         extra = self.synonyms.expand(text)
-        if correct and self.typos is not None:
+        if correct and self.typos is not None and len(text) <= _TYPO_MAX_CHARS:
             fixes = self.typos.corrections(text)
             extra += fixes + [o for f in fixes for o in self.synonyms.expand(f)]
         for term in extra:
@@ -173,8 +178,10 @@ class Index:
         for k, ph in enumerate(phrases):
             for t in ph.terms:
                 term_phrases.setdefault(t, []).append(k)
+        compacts = tuple(sorted({ph.compact for ph in phrases if ph.compact}, key=len))
         return _Doc(entry, terms, phrases, frozenset(kw_terms), frozenset(terms),
-                    {t: tuple(ks) for t, ks in term_phrases.items()})
+                    {t: tuple(ks) for t, ks in term_phrases.items()}, compacts,
+                    tuple(len(c) for c in compacts))
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -218,7 +225,7 @@ class Index:
         (rarest terms first, the two rarest always) keeps a query fast at 20k entries, and the
         common terms it skips still count in the scoring of the candidates it finds.
         """
-        pre: dict[int, float] = {}
+        pre: defaultdict[int, float] = defaultdict(float)
         walked = 0
         for rank, (t, w) in enumerate(sorted(qw.items(), key=lambda kv: -self._idf[kv[0]])):
             postings = self._postings[t]
@@ -226,7 +233,7 @@ class Index:
                 continue
             walked += len(postings)
             for i, fw in postings:
-                pre[i] = pre.get(i, 0.0) + w * fw
+                pre[i] += w * fw
         return heapq.nlargest(_CANDIDATES, pre, key=pre.__getitem__)
 
     def _phrase(self, doc: _Doc, shared: frozenset[str], qw: dict[str, float], total: float,
@@ -234,15 +241,17 @@ class Index:
         """The best phrasing match, through the entry's term → phrasings map (only phrasings
         sharing a word with the message are touched)."""
         idf = self._idf
-        inside: dict[int, float] = {}
-        covers: dict[int, float] = {}
+        n = len(doc.phrases)
+        inside, covers = [0.0] * n, [0.0] * n
         for t in shared:
             it, qt = idf[t], qw[t]
             for k in doc.term_phrases.get(t, ()):
-                inside[k] = inside.get(k, 0.0) + it
-                covers[k] = covers.get(k, 0.0) + qt
+                inside[k] += it
+                covers[k] += qt
         best = 0.0
-        for k, ins in inside.items():
+        for k, ins in enumerate(inside):
+            if not ins:
+                continue
             # How much of this phrasing the message contains, and how much of the message the
             # phrasing accounts for: their weighted harmonic mean, so matching only the generic
             # half of a phrasing ("每个月几号发" without "低保") is not enough. A long message
@@ -254,13 +263,17 @@ class Index:
 
     @staticmethod
     def _fuzzy(doc: _Doc, compact: str) -> float:
+        """Best character similarity to a phrasing: plain ratio against phrasings of comparable
+        length, discounted partial ratio against ones much shorter than the message. Each is one
+        rapidfuzz call over the entry's phrasings (sorted by length), not one call per phrasing."""
+        cut = bisect.bisect_left(doc.compact_lengths, len(compact) / 1.6)
         best = 0.0
-        for ph in doc.phrases:
-            if len(compact) > 1.6 * len(ph.compact):
-                fz = fuzz.partial_ratio(compact, ph.compact) * 0.85
-            else:
-                fz = fuzz.ratio(compact, ph.compact)
-            best = max(best, fz)
+        if cut < len(doc.compacts):
+            hit = process.extractOne(compact, doc.compacts[cut:], scorer=fuzz.ratio)
+            best = hit[1] if hit else 0.0
+        if cut:
+            hit = process.extractOne(compact, doc.compacts[:cut], scorer=fuzz.partial_ratio)
+            best = max(best, hit[1] * 0.85 if hit else 0.0)
         return best / 100.0
 
     def _decide(self, text: str, norm: str, hits: Sequence[Hit], limit: int, *,

@@ -31,6 +31,11 @@ def _char_readings(ch: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([first, *readings]))[:3]
 
 
+@lru_cache(maxsize=20000)
+def _char_loose(ch: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_fuzzy(r) for r in _char_readings(ch)))
+
+
 def _syllables(text: str) -> list[str]:
     # Character by character (cached): the same reading for a character in the vocabulary and
     # in the query, which is what an IME typo shares.
@@ -106,7 +111,7 @@ class TypoCorrector:
         found: list[str] = []
         for run in _CJK_RUN.findall(text):
             readings = [_char_readings(ch) for ch in run]
-            loose = [tuple(dict.fromkeys(_fuzzy(r) for r in rs)) for rs in readings]
+            loose = [_char_loose(ch) for ch in run]
             for i in range(len(run)):
                 self._walk(self._exact, run, i, readings, found, min_len=2)
                 self._walk(self._loose, run, i, loose, found, min_len=3)
