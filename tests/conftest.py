@@ -7,6 +7,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -46,17 +47,24 @@ async def _pg_exec(admin_url: str, sql: str) -> None:
         await conn.close()
 
 
+@contextmanager
+def _pg_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on ``server_url``'s server, dropped afterwards."""
+    admin, base = _pg_admin(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = os.environ.get(TEST_DB_ENV, "").strip()
     if base.startswith(("postgres://", "postgresql://")):
-        admin, prefix = _pg_admin(base)
-        name = f"baoshan_test_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
-        try:
-            yield f"{prefix}/{name}"
-        finally:
-            asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with _pg_database(base, "baoshan_test") as url:
+            yield url
     else:
         yield f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
@@ -69,13 +77,8 @@ def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     process must not talk SQLite and PostgreSQL under the name "default".
     """
     if database_url.startswith("postgres"):
-        admin, prefix = _pg_admin(database_url)
-        name = f"baoshan_scratch_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
-        try:
-            yield f"{prefix}/{name}"
-        finally:
-            asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with _pg_database(database_url, "baoshan_scratch") as url:
+            yield url
     else:
         yield f"sqlite://{tmp_path / 'scratch.sqlite3'}"
 
