@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.messages import BOOKING_INTENTS, HUMAN_WORDS, TEXT
+from bot.messages import BOOKING_INTENTS, HUMAN_WORDS, NOTICE_WORDS, TEXT
 from knowledge.matcher import Result
 from knowledge.normalise import clean
 from knowledge.render import CAPABILITIES
@@ -18,7 +18,7 @@ from knowledge.render import CAPABILITIES
 
 @dataclass(frozen=True)
 class Reply:
-    kind: str  # text | transfer | success
+    kind: str  # text | news | transfer | success
     text: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -38,6 +38,7 @@ class Context(Protocol):
     async def remember_suggestions(self, user: str, entry_ids: list[str]) -> None: ...
     async def recall_suggestion(self, user: str, number: int) -> str | None: ...
     async def record_follow(self, user: str, subscribed: bool, scene: str) -> None: ...
+    async def latest_notice(self) -> dict[str, str] | None: ...
     async def welcome_text(self) -> str: ...
 
 
@@ -94,6 +95,10 @@ async def answer_text(text: str, user: str, ctx: Context) -> Reply:
     booking = _booking_reply(stripped, ctx)
     if booking:
         return booking
+    if clean(stripped).replace(" ", "") in NOTICE_WORDS:
+        notice = await ctx.latest_notice()
+        # One article: the platform shows only the first of a news reply since 2018.
+        return Reply("news", meta={"article": notice}) if notice else Reply("text", TEXT["no_notice"])
     result = await ctx.ask(stripped, user)
     if result.intent == "suggest":
         await ctx.remember_suggestions(user, [h.entry.id for h in result.hits[:3]])

@@ -9,6 +9,7 @@ TEXT: dict[str, str] = {
     "booking": "{name}请在“宝山民政”小程序中预约：{link}",
     "booking_no_link": "{name}请在“宝山民政”小程序中预约（在公众号菜单或微信搜索“宝山民政”小程序进入）。",
     "transfer": "正在为您转接人工客服，请稍候。",
+    "no_notice": "目前没有新的通知。您可以直接输入想咨询的问题。",
 }
 
 ERRORS: dict[str, str] = {
@@ -22,6 +23,9 @@ ERRORS: dict[str, str] = {
 
 # Words a resident types to reach a person rather than the bot.
 HUMAN_WORDS = frozenset({"人工", "转人工", "人工客服", "真人", "客服", "找人工", "人工服务"})
+
+# What residents type to see the newest notice.
+NOTICE_WORDS = frozenset({"最新通知", "通知", "通知公告", "最新公告", "公告", "最新消息"})
 
 # Booking intents: the words that mean "I want to book this" → (service name, mini-program path).
 BOOKING_INTENTS: tuple[tuple[tuple[str, ...], str, str], ...] = (

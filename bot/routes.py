@@ -12,7 +12,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, text
 from sanic_ext import openapi
-from wechatpy.replies import TextReply, TransferCustomerServiceReply
+from wechatpy.replies import ArticlesReply, TextReply, TransferCustomerServiceReply
 
 from bot import protocol, service
 from bot.handlers import Reply, dispatch
@@ -63,6 +63,8 @@ def fit(body: str, read_more: str = "") -> str:
 def render(reply: Reply, message: Any, read_more: str) -> str:
     if reply.kind == "text" and reply.text:
         return str(TextReply(content=fit(reply.text, read_more), message=message).render())
+    if reply.kind == "news" and reply.meta.get("article"):
+        return str(ArticlesReply(message=message, articles=[reply.meta["article"]]).render())
     if reply.kind == "transfer":
         return str(TransferCustomerServiceReply(message=message).render())
     return "success"
@@ -89,7 +91,7 @@ async def callback(request: Request) -> HTTPResponse:
         log.info("retry answered from store", extra={"key": inbound.dedup_key})
         return _respond(claim.reply or "success", inbound, s)
 
-    ctx = service.BotContext(request.app.ctx.kb, s.miniapp_app_id, now)
+    ctx = service.BotContext(request.app.ctx.kb, s.miniapp_app_id, now, s.public_base_url)
     work = asyncio.create_task(_answer(inbound, ctx, s.public_base_url))
     try:
         body, _ = await asyncio.wait_for(asyncio.shield(work), ANSWER_WITHIN_SECONDS)

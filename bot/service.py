@@ -16,6 +16,7 @@ from tortoise.exceptions import IntegrityError
 
 from core.kb import KnowledgeService
 from core.models import Setting, WechatFollower, WechatInbound, WechatUserState
+from core.notices import published_notices
 from knowledge.matcher import Result
 
 log = logging.getLogger("baoshan.bot")
@@ -64,10 +65,12 @@ async def finish(key: str, reply: str) -> None:
 class BotContext:
     """What handlers may use (see ``bot.handlers.Context``)."""
 
-    def __init__(self, kb: KnowledgeService, miniapp_app_id: str, now: datetime) -> None:
+    def __init__(self, kb: KnowledgeService, miniapp_app_id: str, now: datetime,
+                 public_base_url: str = "") -> None:
         self.kb = kb
         self.miniapp_app_id = miniapp_app_id
         self.now = now
+        self.public_base_url = public_base_url
 
     async def ask(self, text: str, user: str) -> Result:
         result = await self.kb.asearch(text)
@@ -100,6 +103,14 @@ class BotContext:
     async def record_follow(self, user: str, subscribed: bool, scene: str) -> None:
         await WechatFollower.update_or_create(
             user=user, defaults={"subscribed": subscribed, "scene": scene[:64]})
+
+    async def latest_notice(self) -> dict[str, str] | None:
+        notices = await published_notices(self.now, 1)
+        if not notices:
+            return None
+        n = notices[0]
+        return {"title": n.title, "description": n.summary,
+                "url": f"{self.public_base_url}/notices/{n.id}" if self.public_base_url else ""}
 
     async def welcome_text(self) -> str:
         from bot.messages import TEXT

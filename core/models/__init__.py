@@ -12,6 +12,7 @@ from core.models.booking import (
     Subscription,
     WaitlistEntry,
 )
+from core.models.content import Notice
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.staff import StaffSession, StaffUser
 from core.models.system import AuditLog, Setting
@@ -25,6 +26,7 @@ __all__ = [
     "KbEntry",
     "MiniappSession",
     "MiniappUser",
+    "Notice",
     "Notification",
     "RateCounter",
     "Setting",

@@ -156,3 +156,19 @@ async def test_safe_mode_decrypts_and_encrypts(migrated: Settings, tmp_path: Pat
         tampered = await wx.send(fixture("text", content="低保"), encrypt=True, bad_signature=True)
         assert tampered.status_code == 403
         await WechatInbound.all().delete()
+
+
+async def test_latest_notice_is_one_news_article(wx: FakeWechat) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from core.models import Notice
+
+    empty = wx.open(await wx.send(fixture("text", content="最新通知")))
+    assert empty["MsgType"] == "text" and "没有新的通知" in empty["Content"]
+    now = datetime.now(UTC)
+    await Notice.create(title="旧通知", status="published", publish_at=now - timedelta(days=3))
+    await Notice.create(title="5月20日结婚登记安排", summary="当日开放预约", status="published",
+                        publish_at=now - timedelta(hours=1))
+    reply = await wx.send(fixture("text", content="最新通知"))
+    assert "<ArticleCount>1</ArticleCount>" in reply.text
+    assert "5月20日结婚登记安排" in reply.text and "旧通知" not in reply.text
