@@ -1,6 +1,18 @@
-"""The staff console (``/console``) and public content (notices, charity week)."""
+"""The staff console (``/console``) and public content (notices, charity week).
 
-from content import public as _public  # noqa: F401 - registers the public routes on bp
+Each module registers its routes on the one blueprint, ``content.routes.bp``.
+"""
+
+from content import (  # noqa: F401 - imported for the routes they register on bp
+    admin,
+    bookings,
+    charity,
+    dashboard,
+    kb,
+    notices,
+    public,
+    simulator,
+)
 from content.routes import bp
 
 __all__ = ["bp"]

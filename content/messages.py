@@ -11,4 +11,9 @@ ERRORS: dict[str, str] = {
     "username_taken": "该用户名已存在。",
 }
 
+# One-line confirmations shown after a form is saved (?done=code), keyed by code.
+DONE: dict[str, str] = {
+    "saved": "已保存。",
+}
+
 ROLE_NAMES: dict[str, str] = {"admin": "管理员", "editor": "内容编辑", "registrar": "登记员"}

@@ -15,7 +15,7 @@ from sanic.response import HTTPResponse, html, redirect
 from sanic_ext import openapi
 
 from content import auth
-from content.messages import ERRORS, ROLE_NAMES
+from content.messages import DONE, ERRORS, ROLE_NAMES
 
 bp = Blueprint("content")
 HERE = Path(__file__).parent
@@ -34,11 +34,46 @@ def templates() -> Environment:
                        autoescape=select_autoescape(["html"]), enable_async=False)
 
 
+# (url, label, roles that see it; admin sees everything). The nav only hides links: every handler
+# still checks its own roles through staff_required.
+NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("/console/", "概览", ("*",)),
+    ("/console/notices", "通知公告", ("editor",)),
+    ("/console/charity", "慈善周", ("editor",)),
+    ("/console/kb", "知识库", ("editor",)),
+    ("/console/simulator", "对话模拟", ("editor", "registrar")),
+    ("/console/slots", "号源与预约", ("registrar",)),
+    ("/console/checkin", "签到", ("registrar",)),
+    ("/console/settings", "设置", ("editor", "registrar")),
+    ("/console/staff", "账号", ("admin",)),
+    ("/console/audit", "操作日志", ("admin",)),
+)
+
+
+def nav_for(staff: auth.Staff | None) -> list[tuple[str, str]]:
+    if staff is None:
+        return []
+    return [(url, label) for url, label, roles in NAV
+            if "*" in roles or staff.role == "admin" or staff.role in roles]
+
+
 def page(name: str, status: int = 200, **context: Any) -> HTTPResponse:
-    body = templates().get_template(name).render(role_names=ROLE_NAMES, **context)
+    context.setdefault("staff", None)
+    body = templates().get_template(name).render(role_names=ROLE_NAMES, nav=nav_for(context["staff"]),
+                                                 **context)
     return html(body, status=status, headers={"Cache-Control": "no-store",
                                               "X-Frame-Options": "DENY",
                                               "Content-Security-Policy": "default-src 'self'"})
+
+
+def done_redirect(url: str, code: str) -> HTTPResponse:
+    """Post/redirect/get: the next page shows DONE[code] as a one-line confirmation."""
+    sep = "&" if "?" in url else "?"
+    return redirect(f"{url}{sep}done={code}")
+
+
+def flash(request: Request) -> str:
+    return DONE.get(request.args.get("done") or "", "")
 
 
 def _secure(request: Request) -> bool:
@@ -69,13 +104,6 @@ def staff_required(*roles: str) -> Callable[[Handler], Handler]:
         return guarded
 
     return wrap
-
-
-@bp.get("/console/")
-@openapi.exclude()
-@staff_required()
-async def home(request: Request) -> HTTPResponse:
-    return page("home.html", staff=request.ctx.staff)
 
 
 @bp.get(LOGIN_URL)

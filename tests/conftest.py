@@ -132,6 +132,6 @@ async def _clean_tables() -> None:
               "miniapp_session", "miniapp_user", "rate_counter",
               "staff_session", "staff_user", "wechat_access_token", "wechat_inbound",
               "wechat_user_state", "wechat_follower",
-              "content_notice", "kb_unanswered", "audit_log", "kb_entry", "setting"]
+              "content_notice", "content_campaign", "daily_count", "kb_unanswered", "audit_log", "kb_entry", "setting"]
     for table in tables:
         await conn.execute_script(f'DELETE FROM "{table}"')

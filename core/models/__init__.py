@@ -12,16 +12,18 @@ from core.models.booking import (
     Subscription,
     WaitlistEntry,
 )
-from core.models.content import Notice
+from core.models.content import CharityCampaign, Notice
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.staff import StaffSession, StaffUser
-from core.models.system import AuditLog, Setting
+from core.models.system import AuditLog, DailyCount, Setting
 from core.models.wechat import WechatAccessToken, WechatFollower, WechatInbound, WechatUserState
 
 __all__ = [
     "AuditLog",
     "Booking",
     "BookingClaim",
+    "CharityCampaign",
+    "DailyCount",
     "IdempotencyKey",
     "KbEntry",
     "MiniappSession",

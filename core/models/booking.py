@@ -46,6 +46,9 @@ class Slot(Model):
     # Only ever changed by one conditional UPDATE (see core.booking.service); never read-then-saved.
     booked = fields.IntField(default=0)
     opens_at = fields.DatetimeField(null=True)
+    # Set when staff close the slot: no new bookings, and its bookings become "closed".
+    closed_at = fields.DatetimeField(null=True)
+    closed_reason = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -67,6 +70,7 @@ class Booking(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     cancelled_at = fields.DatetimeField(null=True)
     checked_in_at = fields.DatetimeField(null=True)
+    no_show_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "booking"

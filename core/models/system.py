@@ -32,3 +32,16 @@ class AuditLog(Model):
 
     class Meta:
         table = "audit_log"
+
+
+class DailyCount(Model):
+    """Per-day counters for the dashboard (e.g. bot messages answered or not), kept without text."""
+
+    id = fields.BigIntField(primary_key=True)
+    day = fields.DateField()
+    metric = fields.CharField(max_length=48)
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "daily_count"
+        unique_together = (("day", "metric"),)
