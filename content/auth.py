@@ -86,6 +86,15 @@ async def login(username: str, password: str, now: datetime) -> tuple[str, Staff
     return token, Staff(user.id, user.username, user.role, csrf)
 
 
+async def set_password(user_id: int, password: str) -> None:
+    """A new password ends every session of that account and lifts a lockout."""
+    if len(password) < MIN_PASSWORD:
+        raise AuthError("weak_password")
+    await StaffUser.filter(id=user_id).update(password_hash=_hasher.hash(password), failed_logins=0,
+                                              locked_until=None)
+    await StaffSession.filter(user_id=user_id).delete()
+
+
 def _verify(stored: str, password: str) -> bool:
     try:
         return bool(_hasher.verify(stored, password))

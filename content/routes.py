@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -30,8 +31,11 @@ Handler = Callable[..., Awaitable[HTTPResponse]]
 @lru_cache(maxsize=1)
 def templates() -> Environment:
     """Built on first use (not at import); autoescaping on for every page."""
-    return Environment(loader=FileSystemLoader(HERE / "templates"),
-                       autoescape=select_autoescape(["html"]), enable_async=False)
+    env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                      autoescape=select_autoescape(["html"]), enable_async=False)
+    # Jinja's own tojson escapes every Chinese character to \uXXXX; staff read these.
+    env.filters["readable_json"] = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True)
+    return env
 
 
 # (url, label, roles that see it; admin sees everything). The nav only hides links: every handler

@@ -1,0 +1,44 @@
+"""An admin creates a colleague's account, sets the welcome message, and finds both in the audit log."""
+
+from __future__ import annotations
+
+from tests.support.browser import Site, shot
+
+
+def test_admin_pages_in_the_browser(site: Site, browser, page_as) -> None:  # type: ignore[no-untyped-def]
+    page = page_as("admin")
+    page.click("nav.menu >> text=账号")
+    page.fill("form[action='/console/staff'] input[name=username]", "new.colleague")
+    page.select_option("form[action='/console/staff'] select[name=role]", "editor")
+    page.fill("form[action='/console/staff'] input[name=password]", "first-day-pass")
+    page.click("text=创建账号")
+    assert "账号已创建" in page.inner_text("main")
+    assert "new.colleague" in page.inner_text("table")
+    shot(page, "40-staff")
+
+    page.click("nav.menu >> text=设置")
+    page.fill("textarea[name=welcome]", "欢迎关注宝山民政！浏览器测试。")
+    page.click("text=保存欢迎语")
+    assert "已保存" in page.inner_text("main")
+    assert page.input_value("textarea[name=welcome]") == "欢迎关注宝山民政！浏览器测试。"
+    shot(page, "41-settings")
+
+    page.click("nav.menu >> text=操作日志")
+    page.select_option("select[name=action]", "settings.welcome")
+    page.click("text=筛选")
+    text = page.inner_text("table")
+    assert "settings.welcome" in text and "浏览器测试" in text and "staff.add" not in text
+    shot(page, "42-audit")
+
+    # The new colleague can log in and sees an editor's sections only.
+    context = browser.new_context(base_url=site.base, locale="zh-CN")
+    other = context.new_page()
+    other.goto("/console/login")
+    other.fill("input[name=username]", "new.colleague")
+    other.fill("input[name=password]", "first-day-pass")
+    other.click("button[type=submit]")
+    other.wait_for_url("**/console/")
+    nav = other.inner_text("nav.menu")
+    assert "知识库" in nav and "账号" not in nav and "签到" not in nav
+    assert other.goto(f"{site.base}/console/staff").status == 403
+    context.close()
