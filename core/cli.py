@@ -53,8 +53,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(prepare_database(settings))
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
+    # A deep accept queue: on rush days thousands connect within a second, and with Sanic's default
+    # of 100 the overflow waits out TCP's SYN retransmission (1 s, 3 s, 7 s …) before being served.
     app.prepare(host=args.host, port=args.port, workers=args.workers, access_log=False,
-                motd=False)
+                motd=False, backlog=args.backlog)
     Sanic.serve(primary=app, app_loader=loader)
     return 0
 
@@ -271,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--backlog", type=int, default=2048, help="listen queue length (default 2048)")
     s.set_defaults(func=cmd_serve)
 
     a = sub.add_parser("ask", help="print what the bot would answer")
