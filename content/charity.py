@@ -1,5 +1,168 @@
-"""Console and public pages for the 上海慈善周 charity-week campaign."""
+"""Console pages for the 上海慈善周 charity-week campaigns (the public side is in content/public.py)."""
 
 from __future__ import annotations
 
-from content.routes import bp  # noqa: F401
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sanic import Request
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+from tortoise.transactions import in_transaction
+
+from content.audit import record
+from content.campaigns import campaign_events, find_campaign
+from content.markdown import render
+from content.messages import ERRORS, NOTICE_STATE_NAMES
+from content.notice_form import local_text
+from content.routes import bp, done_redirect, flash, page, staff_required
+from core.models import CharityCampaign, Notice
+from core.notices import effective_state
+
+TITLE_MAX = 120
+INTRO_MAX = 20_000
+
+
+@dataclass
+class CampaignForm:
+    title: str = ""
+    starts_on: str = ""  # YYYY-MM-DD, as a date input sends it
+    ends_on: str = ""
+    intro: str = ""
+    published: bool = False
+
+    @classmethod
+    def from_campaign(cls, c: CharityCampaign) -> CampaignForm:
+        return cls(c.title, c.starts_on.isoformat(), c.ends_on.isoformat(), c.intro, c.published)
+
+    @classmethod
+    def from_request(cls, request: Request) -> CampaignForm:
+        form = request.form
+
+        def text(name: str) -> str:
+            return (form.get(name) or "").replace("\r\n", "\n").replace("\x00", "").strip()
+
+        return cls(text("title"), text("starts_on"), text("ends_on"), text("intro"),
+                   form.get("published") == "1")
+
+    def check(self) -> tuple[list[str], date | None, date | None]:
+        """(Chinese errors, starts_on, ends_on): every field is checked, nothing raised."""
+        errors: list[str] = []
+        if not self.title:
+            errors.append(ERRORS["charity_title_required"])
+        elif len(self.title) > TITLE_MAX:
+            errors.append(ERRORS["charity_title_too_long"])
+        starts, ends = _date(self.starts_on), _date(self.ends_on)
+        if starts is None:
+            errors.append(ERRORS["charity_starts_bad"])
+        if ends is None:
+            errors.append(ERRORS["charity_ends_bad"])
+        if starts and ends and ends < starts:
+            errors.append(ERRORS["charity_date_order"])
+        if len(self.intro) > INTRO_MAX:
+            errors.append(ERRORS["charity_intro_too_long"])
+        return errors, starts, ends
+
+
+def _date(text: str) -> date | None:
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        return None
+    # A sane window: the campaign's days are turned into UTC moments, which year 1 cannot be.
+    return parsed if 2000 <= parsed.year <= 2100 else None
+
+
+def _snapshot(c: CharityCampaign) -> dict[str, object]:
+    return {"title": c.title, "starts_on": c.starts_on.isoformat(), "ends_on": c.ends_on.isoformat(),
+            "published": c.published}
+
+
+@bp.get("/console/charity")
+@openapi.exclude()
+@staff_required("editor")
+async def charity_list(request: Request) -> HTTPResponse:
+    campaigns = await CharityCampaign.all().order_by("-starts_on", "-id")
+    counts: dict[int, int] = {}
+    for campaign_id in await Notice.filter(campaign_id__isnull=False).values_list("campaign_id", flat=True):
+        counts[campaign_id] = counts.get(campaign_id, 0) + 1  # type: ignore[index]
+    return page("charity_list.html", staff=request.ctx.staff, done=flash(request), campaigns=campaigns,
+                counts=counts)
+
+
+async def _editor(request: Request, campaign: CharityCampaign | None, form: CampaignForm, *,
+                  status: int = 200, errors: list[str] | None = None,
+                  preview: str | None = None) -> HTTPResponse:
+    context: dict[str, Any] = {"campaign": campaign, "form": form, "errors": errors or [],
+                               "preview": preview, "events": [], "notices": []}
+    if campaign is not None:
+        now = datetime.now(UTC)
+        context["events"] = await campaign_events(campaign)
+        for event in context["events"]:
+            event["when"] = local_text(datetime.fromisoformat(event["starts_at"]))
+        rows = await (Notice.filter(campaign_id=campaign.id).only("id", "title", "status", "publish_at")
+                      .order_by("-created_at", "-id"))
+        context["notices"] = [{"id": n.id, "title": n.title,
+                               "state": NOTICE_STATE_NAMES[effective_state(n.status, n.publish_at, now)]}
+                              for n in rows]
+    return page("charity_edit.html", status, staff=request.ctx.staff, done=flash(request), **context)
+
+
+def _not_found(request: Request) -> HTTPResponse:
+    return page("error.html", 404, staff=request.ctx.staff, message=ERRORS["charity_not_found"])
+
+
+@bp.get("/console/charity/new")
+@openapi.exclude()
+@staff_required("editor")
+async def charity_new(request: Request) -> HTTPResponse:
+    return await _editor(request, None, CampaignForm())
+
+
+@bp.post("/console/charity/new")
+@openapi.exclude()
+@staff_required("editor")
+async def charity_create(request: Request) -> HTTPResponse:
+    return await _submit(request, None)
+
+
+@bp.get("/console/charity/<campaign_id:int>")
+@openapi.exclude()
+@staff_required("editor")
+async def charity_edit(request: Request, campaign_id: int) -> HTTPResponse:
+    campaign = await find_campaign(campaign_id)
+    if campaign is None:
+        return _not_found(request)
+    return await _editor(request, campaign, CampaignForm.from_campaign(campaign))
+
+
+@bp.post("/console/charity/<campaign_id:int>")
+@openapi.exclude()
+@staff_required("editor")
+async def charity_update(request: Request, campaign_id: int) -> HTTPResponse:
+    campaign = await find_campaign(campaign_id)
+    if campaign is None:
+        return _not_found(request)
+    return await _submit(request, campaign)
+
+
+async def _submit(request: Request, campaign: CharityCampaign | None) -> HTTPResponse:
+    form = CampaignForm.from_request(request)
+    errors, starts, ends = form.check()
+    intro_html = render(form.intro) if len(form.intro) <= INTRO_MAX else ""
+    action = request.form.get("action") or "save"
+    if action == "preview" or errors or starts is None or ends is None:
+        return await _editor(request, campaign, form, status=422 if errors else 200, errors=errors,
+                             preview=intro_html if action == "preview" else None)
+    staff = request.ctx.staff
+    before = _snapshot(campaign) if campaign else None
+    async with in_transaction():
+        if campaign is None:
+            campaign = CharityCampaign()
+        campaign.title, campaign.starts_on, campaign.ends_on = form.title, starts, ends
+        campaign.intro, campaign.intro_html, campaign.published = form.intro, intro_html, form.published
+        await campaign.save()
+        await record(staff, "charity.update" if before else "charity.create", campaign.id,
+                     before=before, after=_snapshot(campaign))
+    return done_redirect(f"/console/charity/{campaign.id}", "charity_saved")

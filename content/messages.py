@@ -46,6 +46,50 @@ ERRORS: dict[str, str] = {
     "settings_contact_bad_char": "“{field}”中不能包含“$”符号。",
     "settings_holiday_bad_date": "节假日日期“{detail}”格式不对，请写成 2026-10-01 这样的格式，每行一个。",
     "settings_holidays_too_many": "节假日最多400个日期。",
+    # knowledge base, dashboard and chat simulator (content/kb*.py, dashboard.py, simulator.py)
+    "kb_not_found": "找不到该知识条目。",
+    "kb_id_taken": "该 id 已被其他条目使用，请换一个。",
+    "kb_id_reserved": "“{detail}”是页面地址的保留字，不能用作 id，请换一个。",
+    "kb_conflict": "该条目在您编辑期间已被他人保存。您的输入仍在下方；请另开页面查看最新内容，合并后再保存。",
+    "kb_bad_topic": "主题“{detail}”不在所选分类的主题表中。",
+    "kb_bad_date": "更新日期格式应为 YYYY-MM-DD。",
+    "kb_too_long": "{field}最多 {detail} 字。",
+    "kb_bad_link": "链接须以 https:// 或 http:// 开头。",
+    "kb_too_many_lines": "问法或关键词太多（每项最多 {detail} 条）。",
+    "kb_question_empty": "要添加的问法为空。",
+    "kb_question_too_long": "问法最多 200 字。",
+    "kb_group_missing": "这组问题已被处理或不存在。",
+    "sim_empty": "请输入要发送的内容，或选择一个事件。",
+    "sim_too_long": "消息最多 600 字。",
+    "sim_bad_event": "不支持的事件。",
+    "sim_bad_key": "请选择或填写菜单按钮的 key。",
+    "sim_no_aes": "未配置消息加解密密钥（WECHAT_ENCODING_AES_KEY），无法模拟加密（安全）模式。",
+    "sim_unreachable": "无法连接本服务的公众号回调地址（{detail}）。",
+    "sim_rejected": "回调拒绝了这条消息：HTTP {detail}。",
+    "sim_bad_reply": "回调的回复无法解析，或加密回复的签名校验失败。",
+    # slots, bookings, check-in and exports (content/bookings*.py, checkin.py, exports.py)
+    "slot_not_found": "找不到该号源，可能已被删除。",
+    "slot_closed": "该号源已关闭，不能再修改或预约。",
+    "slot_capacity_below_booked": "名额不能少于已预约的 {detail} 人；如需减少，请先与群众协商取消。",
+    "slot_bad_input": "{detail}",
+    "slot_bad_date": "日期“{detail}”格式不对，请写成 2026-05-20 这样的格式。",
+    "slot_bad_time": "开放预约时间“{detail}”格式不对，请写成 2026-05-01 09:00 这样的格式。",
+    "slot_bad_number": "“{field}”应为整数。",
+    "slot_export_service": "按日期导出时请先选择一项服务。",
+    "booking_not_found": "找不到这条预约。",
+    "booking_no_show_not_confirmed": "只有“已确认”的预约可以标记爽约。",
+    "booking_no_show_checked_in": "该预约已签到，不能标记爽约。",
+    "booking_no_show_not_started": "号源尚未开始，不能标记爽约。",
+    "booking_no_show_already": "该预约已标记为爽约。",
+    "booking_no_show_not_marked": "该预约没有爽约标记，无需撤销。",
+    "booking_bad_action": "不支持的操作，请使用页面上的按钮。",
+    "checkin_empty": "请输入预约码或扫描二维码。",
+    "checkin_invalid_qr": "二维码无效或已被篡改，请让群众打开小程序中的预约二维码，或直接输入预约码。",
+    "checkin_not_found": "没有找到该预约码，请核对后重试（不区分大小写，空格可忽略）。",
+    "checkin_cancelled": "该预约已取消，不能签到。",
+    "checkin_closed": "该预约所在的号源已关闭，不能签到。",
+    "checkin_not_today": "这不是今天的预约（预约时间：{detail}），不能签到。",
+    "checkin_already": "该预约已于 {detail} 签到，请勿重复签到。",
 }
 
 # One-line confirmations shown after a form is saved (?done=code), keyed by code.
@@ -58,9 +102,35 @@ DONE: dict[str, str] = {
     "notice_archived": "通知已归档，居民将不再看到它。",
     "charity_saved": "慈善周活动已保存。",
     "staff_added": "账号已创建，请把初始密码当面告知同事并提醒其登录后妥善保管。",
+    "kb_created": "条目已创建，机器人几秒内即可用它回答。",
+    "kb_saved": "条目已保存，机器人几秒内即按新内容回答。",
+    "kb_deactivated": "条目已停用（没有删除，可随时恢复）。",
+    "kb_activated": "条目已恢复启用。",
+    "kb_attached": "已把该问题作为一种问法加到条目中，这组未答问题已处理。",
+    "kb_dismissed": "这组未答问题已标记为已处理。",
+    "slot_bulk_opened": ("已开放 {opened} 个号源，跳过周末 {weekends} 天、节假日 {holidays} 天、"
+                         "重复 {duplicates} 个。"),
+    "slot_bulk_past": "另有 {past} 个今天已过开始时间的时段未开放。",
+    "slot_capacity_saved": "名额已修改。",
+    "slot_capacity_promoted": "名额已修改，候补名单中已有群众自动递补。",
+    "slot_closed": "号源已关闭：其预约已改为“已关闭”，名额与重复预约限制已释放，候补名单已结束。",
+    "booking_no_show_marked": "已标记爽约。",
+    "booking_no_show_undone": "已撤销爽约标记。",
+    "checkin_done": "签到成功。",
 }
 
 ROLE_NAMES: dict[str, str] = {"admin": "管理员", "editor": "内容编辑", "registrar": "登记员"}
 
 NOTICE_STATE_NAMES: dict[str, str] = {"draft": "草稿", "scheduled": "定时发布", "published": "已发布",
                                       "archived": "已归档"}
+
+# The chat simulator's notes between bubbles (content/simulator.py), keyed by purpose.
+SIM_TEXT: dict[str, str] = {
+    "no_reply": "（公众号没有回复：回调返回了 success，居民看不到任何消息。）",
+    "transfer": "（已转接人工客服：这条消息会进入公众号的客服系统，由值班人员回复。）",
+    "other_reply": "（公众号回复了 {kind} 类型的消息，模拟器无法显示。）",
+    "subscribe": "［关注公众号］",
+    "unsubscribe": "［取消关注］",
+    "click": "［点击菜单：{name}］",
+    "encrypted": "加密",
+}

@@ -2,4 +2,185 @@
 
 from __future__ import annotations
 
-from content.routes import bp  # noqa: F401
+from datetime import UTC, datetime
+from typing import Any
+
+from sanic import Request
+from sanic.response import HTTPResponse, raw
+from sanic_ext import openapi
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from content.audit import record
+from content.messages import ERRORS, NOTICE_STATE_NAMES
+from content.notice_form import Checked, NoticeForm, check, local_text, snapshot
+from content.routes import bp, done_redirect, flash, page, staff_required
+from core.models import CharityCampaign, Notice
+from core.notices import ALLOWED, MAX_ID, NoticeRuleError, effective_state, is_public, transition
+
+PER_PAGE = 50
+_LIST_FIELDS = ("id", "title", "status", "publish_at", "cover_type", "campaign_id", "created_at",
+                "updated_at")
+# The confirmation shown after each action, and the audit verb when the state changed.
+_DONE = {"save": "notice_saved", "draft": "notice_drafted", "schedule": "notice_scheduled",
+         "publish": "notice_published", "archive": "notice_archived"}
+_VERB = {"draft": "draft", "scheduled": "schedule", "published": "publish", "archived": "archive"}
+
+
+def _state_filter(state: str, now: datetime) -> Q | None:
+    """The list filters by what residents see, so a scheduled notice past its time is "published"."""
+    if state == "published":
+        return is_public(now)
+    if state == "scheduled":
+        return Q(status="scheduled") & Q(publish_at__gt=now)
+    if state in ("draft", "archived"):
+        return Q(status=state)
+    return None
+
+
+@bp.get("/console/notices")
+@openapi.exclude()
+@staff_required("editor")
+async def notice_list(request: Request) -> HTTPResponse:
+    now = datetime.now(UTC)
+    state = request.args.get("state") or ""
+    raw_page = request.args.get("page") or "1"
+    number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
+    query = Notice.all()
+    wanted = _state_filter(state, now)
+    if wanted is not None:
+        query = query.filter(wanted)
+    else:
+        state = ""
+    rows = await (query.only(*_LIST_FIELDS).order_by("-created_at", "-id")
+                  .offset((number - 1) * PER_PAGE).limit(PER_PAGE + 1))
+    campaigns = dict(await CharityCampaign.all().values_list("id", "title"))
+    notices = [{"id": n.id, "title": n.title,
+                "state": effective_state(n.status, n.publish_at, now),
+                "publish_at": local_text(n.publish_at), "updated_at": local_text(n.updated_at),
+                "cover": bool(n.cover_type),
+                "campaign": campaigns.get(n.campaign_id, "")}  # type: ignore[attr-defined]
+               for n in rows[:PER_PAGE]]
+    return page("notices_list.html", staff=request.ctx.staff, done=flash(request), notices=notices,
+                state=state, states=NOTICE_STATE_NAMES, page_number=number,
+                has_next=len(rows) > PER_PAGE)
+
+
+async def _editor(request: Request, notice: Notice | None, form: NoticeForm, *, status: int = 200,
+                  errors: list[str] | None = None, preview: str | None = None) -> HTTPResponse:
+    now = datetime.now(UTC)
+    current = effective_state(notice.status, notice.publish_at, now) if notice else "draft"
+    context: dict[str, Any] = {
+        "notice": notice, "form": form, "errors": errors or [], "preview": preview,
+        "state": current, "state_name": NOTICE_STATE_NAMES[current], "allowed": ALLOWED[current],
+        "is_new": notice is None,
+        "publish_at": local_text(notice.publish_at) if notice else "",
+        "has_cover": bool(notice and notice.cover_type),
+        "cover_version": int(notice.updated_at.timestamp()) if notice else 0,
+        "campaigns": await CharityCampaign.all().order_by("-starts_on", "-id").values("id", "title"),
+    }
+    return page("notices_edit.html", status, staff=request.ctx.staff, done=flash(request), **context)
+
+
+async def _find(notice_id: int) -> Notice | None:
+    return await Notice.get_or_none(id=notice_id) if 0 < notice_id <= MAX_ID else None
+
+
+def _not_found(request: Request) -> HTTPResponse:
+    return page("error.html", 404, staff=request.ctx.staff, message=ERRORS["notice_not_found"])
+
+
+@bp.get("/console/notices/new")
+@openapi.exclude()
+@staff_required("editor")
+async def notice_new(request: Request) -> HTTPResponse:
+    return await _editor(request, None, NoticeForm(campaign_id=request.args.get("campaign") or ""))
+
+
+@bp.post("/console/notices/new")
+@openapi.exclude()
+@staff_required("editor")
+async def notice_create(request: Request) -> HTTPResponse:
+    return await _submit(request, None)
+
+
+@bp.get("/console/notices/<notice_id:int>")
+@openapi.exclude()
+@staff_required("editor")
+async def notice_edit(request: Request, notice_id: int) -> HTTPResponse:
+    notice = await _find(notice_id)
+    if notice is None:
+        return _not_found(request)
+    return await _editor(request, notice, NoticeForm.from_notice(notice))
+
+
+@bp.post("/console/notices/<notice_id:int>")
+@openapi.exclude()
+@staff_required("editor")
+async def notice_update(request: Request, notice_id: int) -> HTTPResponse:
+    notice = await _find(notice_id)
+    if notice is None:
+        return _not_found(request)
+    return await _submit(request, notice)
+
+
+@bp.get("/console/notices/<notice_id:int>/cover")
+@openapi.exclude()
+@staff_required("editor")
+async def notice_cover_preview(request: Request, notice_id: int) -> HTTPResponse:
+    """The cover as staff see it in the editor, whatever the notice's state."""
+    notice = await _find(notice_id)
+    if notice is None or not notice.cover or not notice.cover_type:
+        return _not_found(request)
+    return raw(bytes(notice.cover), content_type=notice.cover_type,
+               headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-cache"})
+
+
+async def _submit(request: Request, notice: Notice | None) -> HTTPResponse:
+    form = NoticeForm.from_request(request)
+    action = request.form.get("action") or "save"
+    checked = await check(request, form, action)
+    if action == "preview":
+        return await _editor(request, notice, form, status=422 if checked.errors else 200,
+                             errors=checked.errors, preview=checked.body_html)
+    if checked.errors:
+        return await _editor(request, notice, form, status=422, errors=checked.errors)
+    now = datetime.now(UTC)
+    try:
+        moved = transition(notice.status if notice else "draft", notice.publish_at if notice else None,
+                           action, now, checked.requested_at)
+    except NoticeRuleError as exc:
+        status = 409 if exc.code.startswith("notice_cannot") or exc.code == "notice_bad_action" else 422
+        return await _editor(request, notice, form, status=status, errors=[ERRORS[exc.code]])
+    saved = await _save(request, notice, checked, form, moved.status, moved.publish_at)
+    return done_redirect(f"/console/notices/{saved.id}", _DONE[action])
+
+
+async def _save(request: Request, notice: Notice | None, checked: Checked, form: NoticeForm,
+                status: str, publish_at: datetime | None) -> Notice:
+    """Writes the notice and its audit rows in one transaction: all of it or none of it."""
+    staff = request.ctx.staff
+    before = snapshot(notice) if notice else None
+    old_status = notice.status if notice else "draft"
+    async with in_transaction():
+        if notice is None:
+            notice = Notice(author=staff.username)
+        notice.title, notice.summary = checked.title, checked.summary
+        notice.body, notice.body_html = checked.body, checked.body_html
+        notice.campaign_id = checked.campaign_id  # type: ignore[attr-defined]
+        notice.status, notice.publish_at = status, publish_at
+        if checked.cover is not None:
+            notice.cover, notice.cover_type = checked.cover
+        elif form.remove_cover:
+            notice.cover, notice.cover_type = None, ""
+        await notice.save()
+        after = snapshot(notice)
+        if before is None:
+            await record(staff, "notice.create", notice.id, after=after)
+        if status != old_status:
+            await record(staff, f"notice.{_VERB[status]}", notice.id,
+                         before=before or {"status": "draft"}, after=after)
+        elif before is not None:
+            await record(staff, "notice.update", notice.id, before=before, after=after)
+    return notice
+

@@ -31,6 +31,11 @@ SECRET = "test-secret-" + "k" * 40
 Sanic.test_mode = True  # the suite builds several apps under one name
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API holds an event loop open while it runs."""
+    items.sort(key=lambda item: "/browser/" in item.nodeid.replace("\\", "/"))
+
+
 def _pg_admin(url: str) -> tuple[str, str]:
     """(server URL pointing at the maintenance db, scheme://user@host:port prefix)."""
     parts = urlsplit(url.replace("postgresql://", "postgres://", 1))
@@ -132,6 +137,7 @@ async def _clean_tables() -> None:
               "miniapp_session", "miniapp_user", "rate_counter",
               "staff_session", "staff_user", "wechat_access_token", "wechat_inbound",
               "wechat_user_state", "wechat_follower",
-              "content_notice", "content_campaign", "daily_count", "kb_unanswered", "audit_log", "kb_entry", "setting"]
+              "content_notice", "content_campaign", "daily_count", "kb_unanswered", "audit_log",
+              "kb_entry", "setting"]
     for table in tables:
         await conn.execute_script(f'DELETE FROM "{table}"')

@@ -89,8 +89,10 @@ def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(site: Site) -> Iterator[object]:
+    # Module-scoped: while Playwright's sync API is open its event loop counts as running, and
+    # pytest-asyncio cannot start another; the browser tests also run last (tests/conftest.py).
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
