@@ -1,5 +1,7 @@
 """What the bot says: one handler per message type or event, found through a registry.
 
+Message handlers live here, event handlers in ``bot.events``.
+
 Handlers take the parsed message and a ``Context`` (knowledge base, per-user state, settings) and
 return a ``Reply``; they know nothing about HTTP, signatures or retries.
 """
@@ -13,7 +15,6 @@ from typing import Any, Protocol
 from bot.messages import BOOKING_INTENTS, HUMAN_WORDS, NOTICE_WORDS, TEXT
 from knowledge.matcher import Result
 from knowledge.normalise import clean
-from knowledge.render import CAPABILITIES
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Context(Protocol):
     async def remember_suggestions(self, user: str, entry_ids: list[str]) -> None: ...
     async def recall_suggestion(self, user: str, number: int) -> str | None: ...
     async def record_follow(self, user: str, subscribed: bool, scene: str) -> None: ...
+    async def forget_user(self, user: str) -> None: ...
     async def latest_notice(self) -> dict[str, str] | None: ...
     async def welcome_text(self) -> str: ...
 
@@ -69,6 +71,20 @@ async def dispatch(message: Any, ctx: Context) -> Reply:
     else:
         handler = _MESSAGES.get(message.type)
     return await handler(message, ctx) if handler else Reply.success()
+
+
+def text_field(message: Any, name: str) -> str:
+    """A field as text, or "" when missing or not text (a nested element where text belongs)."""
+    value = getattr(message, name, None)
+    return value if isinstance(value, str) else ""
+
+
+def nested_field(message: Any, name: str, key: str) -> str:
+    """A value inside a nested element (ScanCodeInfo and the like), or "" when the shape is off:
+    wechatpy's own accessors raise KeyError on a missing child."""
+    block = getattr(message, name, None)
+    value = block.get(key) if isinstance(block, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _booking_reply(text: str, ctx: Context) -> Reply | None:
@@ -109,53 +125,21 @@ async def answer_text(text: str, user: str, ctx: Context) -> Reply:
 
 @on("text")
 async def on_text(message: Any, ctx: Context) -> Reply:
-    return await answer_text(message.content or "", message.source, ctx)
+    return await answer_text(text_field(message, "content"), message.source, ctx)
 
 
 @on("voice")
 async def on_voice(message: Any, ctx: Context) -> Reply:
-    recognition = (getattr(message, "recognition", None) or "").strip()
+    recognition = text_field(message, "recognition").strip()
     if recognition:
         return await answer_text(recognition, message.source, ctx)
     return Reply("text", TEXT["only_text"])
 
 
-@on("image", "video", "shortvideo", "location", "link", "file")
+@on("image", "video", "shortvideo", "link", "file", "miniprogrampage")
 async def on_media(message: Any, ctx: Context) -> Reply:
     return Reply("text", TEXT["only_text"])
 
 
-@on_event("subscribe")
-async def on_subscribe(message: Any, ctx: Context) -> Reply:
-    key = str(getattr(message, "key", None) or getattr(message, "scene_id", None) or "")
-    await ctx.record_follow(message.source, True, key.removeprefix("qrscene_"))
-    return Reply("text", f"{await ctx.welcome_text()}\n\n{CAPABILITIES}")
-
-
-@on_event("subscribe_scan")
-async def on_subscribe_scan(message: Any, ctx: Context) -> Reply:
-    return await on_subscribe(message, ctx)
-
-
-@on_event("unsubscribe")
-async def on_unsubscribe(message: Any, ctx: Context) -> Reply:
-    await ctx.record_follow(message.source, False, "")
-    return Reply.success()
-
-
-@on_event("click")
-async def on_click(message: Any, ctx: Context) -> Reply:
-    key = str(getattr(message, "key", "") or "")
-    if key.startswith("kb:"):
-        text = ctx.entry_text(key[3:])
-        if text:
-            return Reply("text", text, {"entry": key[3:]})
-    if key.startswith("ask:"):
-        return await answer_text(key[4:], message.source, ctx)
-    return Reply("text", CAPABILITIES)
-
-
-@on_event("view", "scan", "location", "view_miniprogram", "templatesendjobfinish",
-          "subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event")
-async def on_quiet_event(message: Any, ctx: Context) -> Reply:
-    return Reply.success()
+# Last, because bot.events registers its handlers through the helpers above (and needs them).
+import bot.events  # noqa: E402, F401

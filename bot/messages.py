@@ -10,7 +10,15 @@ TEXT: dict[str, str] = {
     "booking_no_link": "{name}请在“宝山民政”小程序中预约（在公众号菜单或微信搜索“宝山民政”小程序进入）。",
     "transfer": "正在为您转接人工客服，请稍候。",
     "no_notice": "目前没有新的通知。您可以直接输入想咨询的问题。",
+    "welcome_back": "欢迎回来！请直接输入您想咨询的问题，例如“结婚登记要带什么”。",
+    "scan_booking": "这是预约签到二维码，请在预约时段到窗口出示，由工作人员扫码签到。",
+    "scan_received": "已收到扫码结果。如需咨询民政业务，请直接输入您的问题。",
+    "location_received": "已收到您发送的位置。目前还不能按位置查找就近的办事地点，区民政局的联系方式附后。",
 }
+
+# What the bot asks the knowledge base for when it needs the bureau's contacts and the contacts
+# entry itself is missing.
+CONTACT_QUESTION = "宝山区民政局地址电话"
 
 ERRORS: dict[str, str] = {
     "bad_signature": "签名校验失败。",

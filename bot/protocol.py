@@ -12,10 +12,75 @@ from typing import Any
 
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
+from wechatpy.events import BaseEvent, register_event
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.fields import BaseField, StringField
+from wechatpy.messages import BaseMessage, register_message
 
 MAX_BODY_BYTES = 64 * 1024
 REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+# Account ids are stored in 64-character columns; real ones (openids, gh_ ids) are under 32.
+MAX_ACCOUNT_CHARS = 64
+MAX_MSG_ID_DIGITS = 20  # MsgId is a 64-bit integer
+# Fields that tell apart events the four usual key parts would merge: two template or mass-send
+# reports to one user in one second differ only by MsgID, and the authorization events all come
+# from the platform's account (FromUserName) with the resident in OpenID.
+EVENT_ID_FIELDS = ("MsgID", "OpenID")
+
+
+# wechatpy 1.8 predates these documented types and would parse them as UnknownMessage; registering
+# them lets the handler registry route them by name like every other type.
+@register_message("file")
+class FileMessage(BaseMessage):
+    type = "file"
+    title = StringField("Title")
+    description = StringField("Description")
+    file_key = StringField("FileKey")
+
+
+@register_event("subscribe_msg_popup_event")
+class SubscribeMsgPopupEvent(BaseEvent):
+    event = "subscribe_msg_popup_event"
+    detail = BaseField("SubscribeMsgPopupEvent", {})
+
+
+@register_event("subscribe_msg_change_event")
+class SubscribeMsgChangeEvent(BaseEvent):
+    event = "subscribe_msg_change_event"
+    detail = BaseField("SubscribeMsgChangeEvent", {})
+
+
+@register_event("subscribe_msg_sent_event")
+class SubscribeMsgSentEvent(BaseEvent):
+    event = "subscribe_msg_sent_event"
+    detail = BaseField("SubscribeMsgSentEvent", {})
+
+
+@register_event("publishjobfinish")
+class PublishJobFinishEvent(BaseEvent):
+    event = "publishjobfinish"
+    info = BaseField("PublishEventInfo", {})
+
+
+class _AuthorizationEvent(BaseEvent):
+    open_id = StringField("OpenID")
+    app_id = StringField("AppID")
+    revoke_info = StringField("RevokeInfo")
+
+
+@register_event("user_info_modified")
+class UserInfoModifiedEvent(_AuthorizationEvent):
+    event = "user_info_modified"
+
+
+@register_event("user_authorization_revoke")
+class UserAuthorizationRevokeEvent(_AuthorizationEvent):
+    event = "user_authorization_revoke"
+
+
+@register_event("user_authorization_cancellation")
+class UserAuthorizationCancellationEvent(_AuthorizationEvent):
+    event = "user_authorization_cancellation"
 
 
 class ProtocolError(Exception):
@@ -49,11 +114,19 @@ class Inbound:
 
     @property
     def dedup_key(self) -> str:
-        """WeChat's retries of one message share this key (MsgId, or user+time+event for events)."""
-        if self.raw.get("MsgId"):
-            return f"msg:{self.raw['MsgId']}"
+        """WeChat's retries of one message share this key (MsgId, or user+time+event for events).
+
+        A retry repeats the whole body, so adding fields never splits one message's retries; it
+        only stops distinct events that share user, time and key from being taken for retries.
+        """
+        msg_id = self.raw.get("MsgId", "")
+        if msg_id.isdigit() and len(msg_id) <= MAX_MSG_ID_DIGITS:
+            return f"msg:{msg_id}"
+        if msg_id:  # not an id WeChat issues; hashed so it still fits the key column
+            return "msg:" + hashlib.sha256(msg_id.encode()).hexdigest()[:40]
         parts = [self.user, self.raw.get("CreateTime", ""), self.raw.get("Event", ""),
                  self.raw.get("EventKey", "")]
+        parts += [f"{name}={self.raw[name]}" for name in EVENT_ID_FIELDS if self.raw.get(name)]
         return "evt:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 
 
@@ -88,6 +161,8 @@ def parse(xml: str) -> tuple[Any, dict[str, str]]:
         raise ProtocolError("bad_xml", 400) from exc
     if any(not raw.get(name) for name in REQUIRED_FIELDS):
         raise ProtocolError("missing_fields", 400)
+    if any(len(raw[name]) > MAX_ACCOUNT_CHARS for name in ("ToUserName", "FromUserName")):
+        raise ProtocolError("bad_xml", 400)
     return message, raw
 
 

@@ -104,6 +104,12 @@ class BotContext:
         await WechatFollower.update_or_create(
             user=user, defaults={"subscribed": subscribed, "scene": scene[:64]})
 
+    async def forget_user(self, user: str) -> None:
+        """The resident withdrew their authorisation or closed their account: WeChat's rules ask
+        that what we keep about them goes (follow record, pending suggestions)."""
+        await WechatFollower.filter(user=user).delete()
+        await WechatUserState.filter(user=user).delete()
+
     async def latest_notice(self) -> dict[str, str] | None:
         notices = await published_notices(self.now, 1)
         if not notices:

@@ -89,7 +89,7 @@ async def test_voice_with_recognition_is_treated_as_text(wx: FakeWechat) -> None
     assert "冷静期" in reply["Content"]
 
 
-@pytest.mark.parametrize("name", ["image", "location"])
+@pytest.mark.parametrize("name", ["image", "msg_video"])
 async def test_media_gets_a_text_only_hint(wx: FakeWechat, name: str) -> None:
     reply = wx.open(await wx.send(fixture(name)))
     assert "文字" in reply["Content"]

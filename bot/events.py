@@ -1,0 +1,104 @@
+"""What the bot does for each event WeChat pushes (follows, menus, scans, platform reports).
+
+Registered into ``bot.handlers``' registry on import. Events not named here get ``success``, which
+is also what WeChat expects for every report it does not show to the resident.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.handlers import Context, Reply, answer_text, nested_field, on, on_event, text_field
+from bot.messages import CONTACT_QUESTION, TEXT
+from core.booking.codes import QR_PREFIX
+from knowledge.render import CAPABILITIES
+
+# The entry the menu's contacts button answers with: its addresses and numbers come from staff
+# settings, so pointing residents there never invents one.
+CONTACT_ENTRY = "si-bureau-contact"
+
+
+async def contacts_reply(ctx: Context, user: str) -> str:
+    text = ctx.entry_text(CONTACT_ENTRY)
+    if text:
+        return text
+    # Without the entry (a knowledge base loaded without it), ask for the contacts as a resident
+    # would, so the answer still comes from the knowledge base and its contact settings.
+    return (await answer_text(CONTACT_QUESTION, user, ctx)).text
+
+
+@on_event("subscribe", "subscribe_scan", "subscribe_scan_product")
+async def on_subscribe(message: Any, ctx: Context) -> Reply:
+    # wechatpy turns "subscribe" with a qrscene_ key into subscribe_scan (scene in scene_id) and
+    # one with a product-scan key into subscribe_scan_product ("scanbarcode|standard|code").
+    scene = text_field(message, "scene_id") or text_field(message, "key")
+    if message.event == "subscribe_scan_product":
+        scene = text_field(message, "event_key").split("|", 1)[0]
+    await ctx.record_follow(message.source, True, scene.removeprefix("qrscene_"))
+    return Reply("text", f"{await ctx.welcome_text()}\n\n{CAPABILITIES}")
+
+
+@on_event("unsubscribe")
+async def on_unsubscribe(message: Any, ctx: Context) -> Reply:
+    await ctx.record_follow(message.source, False, "")
+    return Reply.success()
+
+
+@on_event("scan")
+async def on_scan(message: Any, ctx: Context) -> Reply:
+    # A follower scanning one of our QR codes again: greet, but keep the scene they followed
+    # with (the follower row records how people came, not their latest scan).
+    return Reply("text", TEXT["welcome_back"])
+
+
+@on_event("click")
+async def on_click(message: Any, ctx: Context) -> Reply:
+    key = text_field(message, "key")
+    if key.startswith("kb:"):
+        text = ctx.entry_text(key[3:])
+        if text:
+            return Reply("text", text, {"entry": key[3:]})
+    if key.startswith("ask:"):
+        return await answer_text(key[4:], message.source, ctx)
+    return Reply("text", CAPABILITIES)
+
+
+@on_event("scancode_waitmsg")
+async def on_scancode_waitmsg(message: Any, ctx: Context) -> Reply:
+    # The client shows "receiving" and waits for our reply. A booking's check-in code is meant
+    # for the counter's scanner, so a resident scanning their own one needs telling where to go.
+    result = nested_field(message, "scan_code_info", "ScanResult").strip()
+    if result.startswith(f"{QR_PREFIX}:"):
+        return Reply("text", TEXT["scan_booking"])
+    return Reply("text", TEXT["scan_received"])
+
+
+@on("location")
+async def on_location(message: Any, ctx: Context) -> Reply:
+    # A shared location (also what the menu's location_select button sends afterwards): the one
+    # useful answer is where the bureau is and how to reach it.
+    contacts = await contacts_reply(ctx, message.source)
+    return Reply("text", f"{TEXT['location_received']}\n\n{contacts}")
+
+
+@on_event("user_authorization_revoke", "user_authorization_cancellation")
+async def on_authorization_withdrawn(message: Any, ctx: Context) -> Reply:
+    # The event names the user in <OpenID>; FromUserName is the platform's own sender.
+    user = text_field(message, "open_id") or message.source
+    await ctx.forget_user(user)
+    return Reply.success()
+
+
+# Named so that staying quiet is visibly a decision: the client acts by itself (links, mini
+# programs, scancode_push shows the scanned result), the event is a periodic report (LOCATION), it
+# is followed by an ordinary message that gets the answer (pic_* by image messages,
+# location_select by a location message: replying to both would answer the resident twice), or
+# it is a platform report no resident waits on. None of them changes any state.
+@on_event("view", "view_miniprogram", "scancode_push", "location",
+          "pic_sysphoto", "pic_photo_or_album", "pic_weixin", "location_select",
+          "templatesendjobfinish", "masssendjobfinish", "publishjobfinish",
+          "subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event",
+          "kf_create_session", "kf_close_session", "kf_switch_session",
+          "user_info_modified")
+async def on_quiet_event(message: Any, ctx: Context) -> Reply:
+    return Reply.success()
