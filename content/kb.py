@@ -1,5 +1,183 @@
-"""Console: the knowledge base — list, search, edit, the live ask box and unanswered questions."""
+"""Console: the knowledge base — list and search, the edit form, new entries, deactivation.
+
+The live ask box and the unanswered questions live in ``content.kb_ask`` and
+``content.kb_unanswered``. Saving moves the KB version stamp, so every worker rebuilds its index
+within one poll (≈5 s); the worker that handled the save rebuilds at once, so the editor's next
+page already answers from the new text.
+"""
 
 from __future__ import annotations
 
-from content.routes import bp  # noqa: F401
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from sanic import Request
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+from tortoise.exceptions import DoesNotExist
+from tortoise.transactions import in_transaction
+
+from content import audit, kb_forms
+from content.kb_forms import apply_now
+from content.messages import ERRORS
+from content.routes import bp, done_redirect, flash, page, staff_required
+from core import kb, stats
+from core.models import KbEntry, UnansweredQuestion
+
+PAGE_SIZE = 50
+EDITOR = ("editor",)
+
+
+def _matches(row: dict[str, Any], needle: str) -> bool:
+    hay = [row["id"], row["title"], *(row["questions"] or ()), *(row["keywords"] or ())]
+    return any(needle in str(h).casefold() for h in hay)
+
+
+@bp.get("/console/kb")
+@openapi.exclude()
+@staff_required(*EDITOR)
+async def kb_list(request: Request) -> HTTPResponse:
+    args = {k: (request.args.get(k) or "").strip() for k in ("q", "category", "kind", "active")}
+    qs = KbEntry.all()
+    if args["category"]:
+        qs = qs.filter(category=args["category"])
+    if args["kind"]:
+        qs = qs.filter(kind=args["kind"])
+    if args["active"] in ("1", "0"):
+        qs = qs.filter(active=args["active"] == "1")
+    # Free text spans JSON lists (phrasings, keywords), which neither database searches
+    # portably; the answers (the bulk of each row) are left out of the fetch.
+    rows = await qs.order_by("kind", "category", "id").values(
+        "id", "kind", "category", "title", "questions", "keywords", "active", "modified_at")
+    if args["q"]:
+        rows = [r for r in rows if _matches(r, args["q"].casefold())]
+    raw_page = request.args.get("page") or "1"
+    pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    number = min(max(int(raw_page) if raw_page.isdigit() else 1, 1), pages)
+    shown = rows[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
+    keep = {k: v for k, v in args.items() if v}
+    return page("kb_list.html", staff=request.ctx.staff, done=flash(request), rows=shown,
+                total=len(rows), args=args, number=number, pages=pages,
+                page_url=lambda n: "/console/kb?" + urlencode({**keep, "page": n}),
+                categories=kb_forms.categories(), kinds=kb_forms.OPTIONS["kinds"])
+
+
+def _form_page(request: Request, values: dict[str, str], *, new: bool, errors: list[str] | None = None,
+               status: int = 200, modified: str = "", resolves: str = "") -> HTTPResponse:
+    return page("kb_edit.html", status, staff=request.ctx.staff, done=flash(request), v=values,
+                new=new, errors=errors or [], modified=modified, resolves=resolves,
+                categories=kb_forms.categories(), options=kb_forms.OPTIONS)
+
+
+@bp.get("/console/kb/new")
+@openapi.exclude()
+@staff_required(*EDITOR)
+async def kb_new(request: Request) -> HTTPResponse:
+    question = (request.args.get("question") or "").strip()[:kb_forms.MAX_QUESTION_CHARS]
+    values = kb_forms.blank_form(question, stats.local_day(datetime.now(UTC)))
+    return _form_page(request, values, new=True, resolves=request.args.get("resolves") or "")
+
+
+@bp.post("/console/kb/new")
+@openapi.exclude()
+@staff_required(*EDITOR)
+async def kb_create(request: Request) -> HTTPResponse:
+    values = kb_forms.form_values(request.form)
+    resolves = request.form.get("resolves") or ""
+    entry, errors = kb_forms.parse(values, new=True)
+    if entry is None:
+        return _form_page(request, values, new=True, errors=errors, status=422, resolves=resolves)
+    staff = request.ctx.staff
+    try:
+        async with in_transaction():
+            await kb.save_entry(entry, create=True)
+            await audit.record(staff, "kb.create", entry.id, after=kb_forms.audit_dict(entry))
+            if resolves:
+                await _resolve_group(staff, resolves, entry.id)
+    except kb.EntryConflict:
+        return _form_page(request, values, new=True, errors=[ERRORS["kb_id_taken"]], status=409,
+                          resolves=resolves)
+    await apply_now(request.app)
+    return done_redirect(f"/console/kb/{entry.id}", "kb_created")
+
+
+async def _resolve_group(staff: Any, normalized: str, entry_id: str) -> int:
+    """The unanswered questions an entry was made for are handled: drop them, audited."""
+    rows = UnansweredQuestion.filter(normalized=normalized)
+    count = await rows.count()
+    if count:
+        await rows.delete()
+        await audit.record(staff, "kb.unanswered_resolve", normalized,
+                           before={"normalized": normalized, "count": count},
+                           after={"entry": entry_id})
+    return count
+
+
+async def _load(entry_id: str) -> KbEntry | None:
+    return await KbEntry.get_or_none(id=entry_id)
+
+
+def _not_found(request: Request) -> HTTPResponse:
+    return page("error.html", 404, staff=request.ctx.staff, message=ERRORS["kb_not_found"])
+
+
+@bp.get("/console/kb/<entry_id:str>")
+@openapi.exclude()
+@staff_required(*EDITOR)
+async def kb_edit(request: Request, entry_id: str) -> HTTPResponse:
+    row = await _load(entry_id)
+    if row is None:
+        return _not_found(request)
+    values = kb_forms.form_from_entry(kb.entry_from_row(row))
+    return _form_page(request, values, new=False, modified=row.modified_at.isoformat())
+
+
+@bp.post("/console/kb/<entry_id:str>")
+@openapi.exclude()
+@staff_required(*EDITOR)
+async def kb_save(request: Request, entry_id: str) -> HTTPResponse:
+    row = await _load(entry_id)
+    if row is None:
+        return _not_found(request)
+    values = kb_forms.form_values(request.form, entry_id)
+    modified = request.form.get("modified") or ""
+    entry, errors = kb_forms.parse(values, new=False)
+    if entry is None:
+        return _form_page(request, values, new=False, errors=errors, status=422, modified=modified)
+    if entry == kb.entry_from_row(row):
+        return done_redirect(f"/console/kb/{entry_id}", "kb_saved")  # nothing changed, nothing logged
+    try:
+        expect = datetime.fromisoformat(modified) if modified else None
+    except ValueError:
+        expect = None
+    try:
+        async with in_transaction():
+            before = await kb.save_entry(entry, create=False, expect_modified=expect)
+            old, new = kb_forms.changes(before, entry)
+            await audit.record(request.ctx.staff, "kb.update", entry_id, before=old, after=new)
+    except kb.EntryConflict:
+        return _form_page(request, values, new=False, errors=[ERRORS["kb_conflict"]], status=409,
+                          modified=modified)
+    except DoesNotExist:
+        return _not_found(request)
+    await apply_now(request.app)
+    return done_redirect(f"/console/kb/{entry_id}", "kb_saved")
+
+
+@bp.post("/console/kb/<entry_id:str>/active")
+@openapi.exclude()
+@staff_required(*EDITOR)
+async def kb_set_active(request: Request, entry_id: str) -> HTTPResponse:
+    if await _load(entry_id) is None:
+        return _not_found(request)
+    active = request.form.get("active") == "1"
+    async with in_transaction():
+        if await kb.set_active(entry_id, active):
+            await audit.record(request.ctx.staff, "kb.activate" if active else "kb.deactivate",
+                               entry_id, before={"active": not active}, after={"active": active})
+    await apply_now(request.app)
+    return done_redirect(f"/console/kb/{entry_id}", "kb_activated" if active else "kb_deactivated")
+
+
+from content import kb_ask, kb_unanswered  # noqa: E402,F401 - their routes join the blueprint

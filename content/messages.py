@@ -59,6 +59,7 @@ ERRORS: dict[str, str] = {
     "kb_question_empty": "要添加的问法为空。",
     "kb_question_too_long": "问法最多 200 字。",
     "kb_group_missing": "这组问题已被处理或不存在。",
+    "kb_conflict_retry": "该条目刚被他人修改，没有加入问法，请再试一次。",
     "sim_empty": "请输入要发送的内容，或选择一个事件。",
     "sim_too_long": "消息最多 600 字。",
     "sim_bad_event": "不支持的事件。",

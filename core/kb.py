@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -17,8 +18,10 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import stats
 from core.models import KbEntry, Setting, UnansweredQuestion
 from core.settings import Settings
 from knowledge.entries import Entry, load_dir
@@ -32,6 +35,10 @@ log = logging.getLogger("baoshan.kb")
 KB_VERSION_KEY = "kb_version"
 CONTACTS_KEY = "contacts"
 POLL_SECONDS = 5.0
+# The console's chat simulator talks to the real callback as "sim-<username>"; WeChat openids
+# never look like that, so its questions are counted and kept apart from residents'.
+SIMULATED_USER_PREFIX = "sim-"
+SIMULATOR_CHANNEL = "simulator"
 _INLINE_MAX_CHARS = 40
 _INLINE_MAX_ENTRIES = 5000
 
@@ -61,6 +68,54 @@ async def bump_version() -> int:
 async def current_version() -> int:
     row = await Setting.get_or_none(key=KB_VERSION_KEY)
     return int((row.value or {}).get("v", 0)) if row else 0
+
+
+class EntryConflict(Exception):
+    """The entry changed (or appeared) since the editor loaded it; saving would lose that edit."""
+
+
+async def save_entry(entry: Entry, *, create: bool,
+                     expect_modified: dt.datetime | None = None) -> Entry | None:
+    """Insert (``create``) or update one entry and move the version stamp, in one transaction.
+
+    Returns the entry as it was before (None when new). ``expect_modified`` is the row's
+    ``modified_at`` when the form was loaded (default: when read here); a different one means
+    someone saved in between, and raises EntryConflict instead of overwriting their change.
+    """
+    async with in_transaction():
+        row = await KbEntry.get_or_none(id=entry.id)
+        if create:
+            if row is not None:
+                raise EntryConflict(entry.id)
+            try:
+                await KbEntry.create(id=entry.id, **row_values(entry))
+            except IntegrityError:  # created by someone else since the read above
+                raise EntryConflict(entry.id) from None
+        else:
+            if row is None:
+                raise DoesNotExist(entry.id)
+            # One conditional UPDATE, not compare-then-save: of two concurrent saves from the
+            # same form version exactly one matches.
+            target = KbEntry.filter(id=entry.id, modified_at=expect_modified or row.modified_at)
+            if not await target.update(**row_values(entry), modified_at=_now()):
+                raise EntryConflict(entry.id)
+        await bump_version()
+    return entry_from_row(row) if row else None
+
+
+async def set_active(entry_id: str, active: bool) -> bool:
+    """Deactivate (or bring back) an entry instead of deleting it; False when nothing changed."""
+    async with in_transaction():
+        changed = await KbEntry.filter(id=entry_id, active=not active).update(
+            active=active, modified_at=_now())
+        if changed:
+            await bump_version()
+    return bool(changed)
+
+
+def _now() -> dt.datetime:
+    # Filter-updates skip auto_now, and the edit form's conflict check relies on modified_at moving.
+    return dt.datetime.now(dt.UTC)
 
 
 async def import_entries(entries: Sequence[Entry], *, replace: bool = False) -> int:
@@ -169,7 +224,9 @@ class KnowledgeService:
             log.exception("knowledge base unreadable; using bundled entries")
             version, entries, contacts = -1, [], {}
         if not entries:
-            entries = load_dir()  # before the first import, answer from the bundled files
+            # Before the first import, answer from the bundled files (in the database's id order,
+            # so both sources give the same tuple and the shared index cache is hit).
+            entries = sorted(load_dir(), key=lambda e: e.id)
         assert self._segmenter is not None and self._synonyms is not None
         index = await asyncio.to_thread(_shared_index, tuple(entries), self._segmenter,
                                         self._synonyms)
@@ -212,6 +269,18 @@ class KnowledgeService:
         return hmac.new(self._key, user.encode(), hashlib.sha256).hexdigest()[:32]
 
     async def record_unanswered(self, result: Result, *, channel: str, user: str = "") -> None:
+        """Count every question per channel and day, and keep the unanswered ones for staff.
+
+        Both channels (bot and API) call this once per question they searched, so it is the one
+        place that sees them all. Neither write may cost the resident the answer.
+        """
+        if user.startswith(SIMULATED_USER_PREFIX):
+            channel = SIMULATOR_CHANNEL
+        try:
+            await stats.increment(stats.question_metric(channel, result.answered),
+                                  stats.local_day(dt.datetime.now(dt.UTC)))
+        except Exception:
+            log.exception("could not count the question", extra={"channel": channel})
         if result.answered:
             return
         top = result.other or result.top
