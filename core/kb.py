@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -41,6 +42,7 @@ SIMULATED_USER_PREFIX = "sim-"
 SIMULATOR_CHANNEL = "simulator"
 _INLINE_MAX_CHARS = 40
 _INLINE_MAX_ENTRIES = 5000
+_CACHE_SIZE = 4096
 
 
 def entry_from_row(row: KbEntry) -> Entry:
@@ -173,6 +175,11 @@ class KnowledgeService:
         self._synonyms: SynonymTable | None = None
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self.tally = stats.Tally()
+        # Residents ask the same few questions in waves (a rush day, a new notice): answers are a
+        # pure function of (index, text), so repeats skip the matcher until the index changes.
+        self._cache: OrderedDict[tuple[str, int], Result] = OrderedDict()
+        self._cache_index: Index | None = None
 
     async def start(self, *, poll: bool = True) -> None:
         """Build the index (in a thread) and then keep it fresh; ``wait_ready`` says when the
@@ -209,6 +216,7 @@ class KnowledgeService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.tally.flush()
 
     async def refresh(self, *, force: bool = False) -> bool:
         try:
@@ -241,6 +249,7 @@ class KnowledgeService:
                     log.info("knowledge index rebuilt", extra={"version": self.version})
             except Exception:
                 log.exception("knowledge index refresh failed; keeping the current index")
+            await self.tally.flush()
 
     def search(self, text: str, limit: int = 3) -> Result:
         if self.index is None:
@@ -255,9 +264,25 @@ class KnowledgeService:
         interpreter's switch intervals) instead of holding it for the whole query.
         """
         index = self.index
-        if index is not None and (len(text) > _INLINE_MAX_CHARS or len(index) > _INLINE_MAX_ENTRIES):
-            return await asyncio.to_thread(index.search, text, limit)
-        return self.search(text, limit)
+        if index is None:
+            return self.search(text, limit)
+        if self._cache_index is not index:
+            self._cache.clear()
+            self._cache_index = index
+        key = (text, limit)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        if len(text) > _INLINE_MAX_CHARS or len(index) > _INLINE_MAX_ENTRIES:
+            result = await asyncio.to_thread(index.search, text, limit)
+        else:
+            result = index.search(text, limit)
+        if self._cache_index is index:  # not rebuilt while the thread searched
+            self._cache[key] = result
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return result
 
     def reply(self, result: Result) -> str:
         return reply_text(result, self.contacts)
@@ -276,11 +301,8 @@ class KnowledgeService:
         """
         if user.startswith(SIMULATED_USER_PREFIX):
             channel = SIMULATOR_CHANNEL
-        try:
-            await stats.increment(stats.question_metric(channel, result.answered),
-                                  stats.local_day(dt.datetime.now(dt.UTC)))
-        except Exception:
-            log.exception("could not count the question", extra={"channel": channel})
+        self.tally.add(stats.question_metric(channel, result.answered),
+                       stats.local_day(dt.datetime.now(dt.UTC)))
         if result.answered:
             return
         top = result.other or result.top

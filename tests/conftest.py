@@ -119,6 +119,9 @@ async def app(migrated: Settings) -> AsyncIterator[Sanic]:
         try:
             yield application
         finally:
+            # The knowledge service's background work (index polls, batched counts) writes to
+            # the database: stop it first, or its last flush lands in the next test's tables.
+            await application.ctx.kb.stop()
             await _clean_tables()
 
 

@@ -34,12 +34,15 @@ def test_the_day_is_shanghais() -> None:
     assert stats.local_day(datetime(2026, 3, 1, 15, 59, tzinfo=UTC)) == date(2026, 3, 1)
 
 
-async def test_every_api_question_is_counted_by_outcome(client: httpx.AsyncClient) -> None:
+async def test_every_api_question_is_counted_by_outcome(app: Sanic, client: httpx.AsyncClient) -> None:
     today = stats.local_day(datetime.now(UTC))
-    for q in ("结婚登记要带什么", "低保怎么申请", "退休金每个月几号发"):
+    for q in ("结婚登记要带什么", "低保怎么申请", "退休金每个月几号发", "结婚登记要带什么"):
         assert (await client.get("/api/v1/knowledge/search", params={"q": q})).status_code == 200
+    # Counted in memory and written in batches (each worker's poll, and at shutdown).
+    assert await stats.counts(["api.answered"], today, today) == {"api.answered": {today: 0}}
+    await app.ctx.kb.tally.flush()
     counted = await stats.counts(["api.answered", "api.unanswered"], today, today)
-    assert counted == {"api.answered": {today: 2}, "api.unanswered": {today: 1}}
+    assert counted == {"api.answered": {today: 3}, "api.unanswered": {today: 1}}
     assert await UnansweredQuestion.filter(channel="api").count() == 1
 
 
@@ -50,8 +53,20 @@ async def test_simulated_users_are_counted_apart(app: Sanic) -> None:
     await kb.record_unanswered(gibberish, channel="wechat", user="sim-editor1")
     await kb.record_unanswered(await kb.asearch("结婚登记要带什么"), channel="wechat", user="oResident")
     today = stats.local_day(datetime.now(UTC))
+    await kb.tally.flush()
     counted = await stats.counts(["simulator.unanswered", "wechat.answered", "wechat.unanswered"],
                                  today, today)
     assert counted == {"simulator.unanswered": {today: 1}, "wechat.answered": {today: 1},
                        "wechat.unanswered": {today: 0}}
     assert [q.channel for q in await UnansweredQuestion.all()] == ["simulator"]
+
+
+async def test_a_failed_flush_keeps_the_counts_for_the_next(app: Sanic) -> None:
+    tally = stats.Tally()
+    tally.add("wechat.answered", DAY, 3)
+    tally.add("x" * 200, DAY)  # cut to the column's width, not refused
+    await tally.flush()
+    tally.add("wechat.answered", DAY)
+    await tally.flush()
+    counted = await stats.counts(["wechat.answered", "x" * 48], DAY, DAY)
+    assert counted == {"wechat.answered": {DAY: 4}, "x" * 48: {DAY: 1}}
