@@ -201,9 +201,11 @@ async def audit_log(request: Request) -> HTTPResponse:
     if target:
         query &= Q(target__icontains=target)
     if since:
-        query &= Q(created_at__gte=datetime.combine(since, time.min, SHANGHAI))
+        # Bounds in UTC: SQLite compares stored timestamps as text, so a +08:00 bound misorders.
+        query &= Q(created_at__gte=datetime.combine(since, time.min, SHANGHAI).astimezone(UTC))
     if until:
-        query &= Q(created_at__lt=datetime.combine(until + timedelta(days=1), time.min, SHANGHAI))
+        query &= Q(created_at__lt=datetime.combine(until + timedelta(days=1), time.min,
+                                                   SHANGHAI).astimezone(UTC))
     pageno = max(1, min(pageno, 10_000))
     rows = await AuditLog.filter(query).order_by("-id").offset((pageno - 1) * AUDIT_PAGE) \
         .limit(AUDIT_PAGE + 1)

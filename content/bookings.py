@@ -1,5 +1,205 @@
-"""Console: slots in bulk, capacity, closing, per-slot booking lists, check-in, no-shows, exports."""
+"""Console: slots in bulk, capacity, closing, per-slot booking lists and no-shows.
+
+Check-in and exports live in ``content.checkin`` and ``content.exports`` (imported at the end so
+their routes register with this module, which ``content/__init__`` imports). The rules themselves
+are in ``core.booking.staff``; these handlers translate forms and render pages.
+"""
 
 from __future__ import annotations
 
-from content.routes import bp  # noqa: F401
+from datetime import timedelta
+from typing import Any
+
+from sanic import Request
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+
+from content import audit
+from content.bookings_common import (
+    BOOKINGS_LIMIT,
+    LIST_LIMIT,
+    bad,
+    booking_view,
+    console_error,
+    parse_day,
+    parse_int,
+    parse_moment,
+    service_names,
+    slot_view,
+    slots_between,
+    today,
+)
+from content.messages import DONE, ERRORS
+from content.routes import bp, done_redirect, flash, page, staff_required
+from core.booking import BookingError, bulk, staff
+from core.models import Booking, Slot
+from miniapp_api.common import cipher, now
+
+LIST_DAYS = 30
+_BULK_FIELDS = ("service", "first_day", "last_day", "windows", "capacity", "opens_at")
+
+
+async def _list_page(request: Request, *, service: str, first: str, last: str, status: int = 200,
+                     error: str = "", summary: str = "", bulk: dict[str, Any] | None = None) -> HTTPResponse:
+    names = await service_names()
+    slots: list[Slot] = []
+    try:
+        first_day, last_day = parse_day(first, "from"), parse_day(last, "to")
+        if service and service not in names:
+            raise bad("请选择有效的预约服务", "service")
+        if last_day < first_day:
+            raise bad("结束日期不能早于开始日期", "to")
+        slots = await slots_between(service, first_day, last_day)
+    except BookingError as exc:
+        if not error:  # a failed bulk open's own error is the one worth showing
+            status, error = console_error(exc)
+    start = today(now(request))
+    form = bulk or {"service": service or next(iter(names)), "first_day": first, "last_day": last,
+                    "windows": "09:00-10:00, 10:00-11:00", "capacity": "10", "opens_at": "",
+                    "skip_weekends": True, "skip_holidays": True}
+    return page("slots_list.html", status, staff=request.ctx.staff, done=flash(request),
+                names=names, service=service, first=first, last=last, error=error,
+                summary=summary, bulk=form, slots=[slot_view(s, names) for s in slots],
+                truncated=len(slots) >= LIST_LIMIT, min_day=start.isoformat())
+
+
+@bp.get("/console/slots")
+@openapi.exclude()
+@staff_required("registrar")
+async def slots_index(request: Request) -> HTTPResponse:
+    start = today(now(request))
+    args = request.args
+    return await _list_page(request, service=(args.get("service") or "").strip(),
+                            first=(args.get("from") or start.isoformat()).strip(),
+                            last=(args.get("to") or (start + timedelta(days=LIST_DAYS)).isoformat()).strip())
+
+
+def _bulk_request(form: dict[str, Any]) -> bulk.BulkRequest:
+    return bulk.BulkRequest(
+        service=form["service"], first_day=parse_day(form["first_day"], "first_day"),
+        last_day=parse_day(form["last_day"], "last_day"), windows=bulk.parse_windows(form["windows"]),
+        capacity=parse_int(form["capacity"], "capacity", "名额"), skip_weekends=form["skip_weekends"],
+        skip_holidays=form["skip_holidays"], opens_at=parse_moment(form["opens_at"], "opens_at"))
+
+
+@bp.post("/console/slots/bulk")
+@openapi.exclude()
+@staff_required("registrar")
+async def slots_bulk_open(request: Request) -> HTTPResponse:
+    """Renders the list with a summary rather than redirecting: a repeated submit is harmless,
+    because slots that already exist are skipped and counted."""
+    who = request.ctx.staff
+    form: dict[str, Any] = {k: (request.form.get(k) or "").strip()[:2000] for k in _BULK_FIELDS}
+    # Unticked checkboxes are simply absent from a form post.
+    form["skip_weekends"] = request.form.get("skip_weekends") is not None
+    form["skip_holidays"] = request.form.get("skip_holidays") is not None
+
+    async def record(before: dict[str, Any], after: dict[str, Any]) -> None:
+        await audit.record(who, "slot.bulk_open", f"{form['service']} {form['first_day']}~{form['last_day']}",
+                           before=before or None, after=after)
+
+    try:
+        plan = await bulk.open_bulk(_bulk_request(form), now=now(request), audit=record)
+    except BookingError as exc:
+        status, text = console_error(exc)
+        return await _list_page(request, service=form["service"], first=form["first_day"],
+                                last=form["last_day"], status=status, error=text, bulk=form)
+    summary = DONE["slot_bulk_opened"].format(opened=len(plan.slots), weekends=plan.weekend_days,
+                                              holidays=plan.holiday_days, duplicates=plan.duplicates)
+    if plan.past:
+        summary += DONE["slot_bulk_past"].format(past=plan.past)
+    return await _list_page(request, service=form["service"], first=form["first_day"],
+                            last=form["last_day"], summary=summary, bulk=form)
+
+
+async def _slot_page(request: Request, slot_id: int, *, status: int = 200, error: str = "") -> HTTPResponse:
+    who = request.ctx.staff
+    slot = await Slot.get_or_none(id=slot_id)
+    if slot is None:
+        return page("error.html", 404, staff=who, message=ERRORS["slot_not_found"])
+    names = await service_names()
+    bookings = await Booking.filter(slot_id=slot_id).order_by("id").limit(BOOKINGS_LIMIT)
+    clock = now(request)
+    return page("slots_detail.html", status, staff=who, done=flash(request), error=error,
+                slot=slot_view(slot, names), started=clock >= slot.starts_at,
+                bookings=[booking_view(b, slot, clock) for b in bookings],
+                truncated=len(bookings) >= BOOKINGS_LIMIT,
+                waiting=await slot.waitlist.filter(status="waiting").count())
+
+
+@bp.get("/console/slots/<slot_id:int>")
+@openapi.exclude()
+@staff_required("registrar")
+async def slot_detail(request: Request, slot_id: int) -> HTTPResponse:
+    return await _slot_page(request, slot_id)
+
+
+@bp.post("/console/slots/<slot_id:int>/capacity")
+@openapi.exclude()
+@staff_required("registrar")
+async def slot_capacity(request: Request, slot_id: int) -> HTTPResponse:
+    who = request.ctx.staff
+
+    async def record(before: dict[str, Any], after: dict[str, Any]) -> None:
+        await audit.record(who, "slot.capacity", f"slot:{slot_id}", before=before, after=after)
+
+    try:
+        value = parse_int(request.form.get("capacity"), "capacity", "名额")
+        change = await staff.change_capacity(cipher(request), slot_id, value, now=now(request),
+                                             audit=record)
+    except BookingError as exc:
+        status, text = console_error(exc)
+        return await _slot_page(request, slot_id, status=status, error=text)
+    done = "slot_capacity_promoted" if change.promoted else "slot_capacity_saved"
+    return done_redirect(f"/console/slots/{slot_id}", done)
+
+
+@bp.post("/console/slots/<slot_id:int>/close")
+@openapi.exclude()
+@staff_required("registrar")
+async def slot_close(request: Request, slot_id: int) -> HTTPResponse:
+    who = request.ctx.staff
+
+    async def record(before: dict[str, Any], after: dict[str, Any]) -> None:
+        await audit.record(who, "slot.close", f"slot:{slot_id}", before=before, after=after)
+
+    try:
+        await staff.close_slot(slot_id, request.form.get("reason") or "", now=now(request), audit=record)
+    except BookingError as exc:
+        status, text = console_error(exc)
+        return await _slot_page(request, slot_id, status=status, error=text)
+    return done_redirect(f"/console/slots/{slot_id}", "slot_closed")
+
+
+@bp.post("/console/bookings/<booking_id:int>/no-show")
+@openapi.exclude()
+@staff_required("registrar")
+async def booking_no_show(request: Request, booking_id: int) -> HTTPResponse:
+    who = request.ctx.staff
+    action = request.form.get("action")
+    row = await Booking.get_or_none(id=booking_id)
+    if row is None:
+        return page("error.html", 404, staff=who, message=ERRORS["booking_not_found"])
+    slot_id = row.slot_id  # type: ignore[attr-defined]
+    try:
+        if action == "mark":
+            booking = await staff.mark_no_show(booking_id, now=now(request))
+            await audit.record(who, "booking.no_show", f"booking:{booking_id}",
+                               before={"code": row.code, "no_show": False},
+                               after={"code": row.code, "no_show": True,
+                                      "no_show_at": booking.no_show_at.isoformat()})  # type: ignore[union-attr]
+            return done_redirect(f"/console/slots/{slot_id}", "booking_no_show_marked")
+        if action == "undo":
+            await staff.undo_no_show(booking_id)
+            await audit.record(who, "booking.no_show_undo", f"booking:{booking_id}",
+                               before={"code": row.code, "no_show": True},
+                               after={"code": row.code, "no_show": False})
+            return done_redirect(f"/console/slots/{slot_id}", "booking_no_show_undone")
+    except BookingError as exc:
+        status, text = console_error(exc)
+        return await _slot_page(request, slot_id, status=status, error=text)
+    return await _slot_page(request, slot_id, status=422, error=ERRORS["booking_bad_action"])
+
+
+# Imported for the routes they register on bp (content/__init__ imports only this module).
+from content import checkin, exports  # noqa: E402, F401

@@ -10,11 +10,12 @@ from sanic_ext import openapi
 
 from core.booking import BookingError, codes, service
 from core.booking import waitlist as waitlists
-from core.models import Booking
+from core.crypto import FieldCipher
+from core.models import Booking, Slot
 from miniapp_api.blueprint import bp
 from miniapp_api.common import cipher, current_user, from_booking_error, json_body, now
 from miniapp_api.messages import ERRORS
-from miniapp_api.views import booking_view
+from miniapp_api.views import booking_view, local
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 _ERR = {"application/json": {"error": {"code": str, "message": str, "field": str}}}
@@ -49,16 +50,35 @@ def _idempotency_key(request: Request) -> str | None:
     return key
 
 
+def _out(booking: Booking, slot: Slot, cipher_: FieldCipher) -> dict:
+    """The booking as residents see it; one staff closed carries the reason they gave."""
+    view = booking_view(booking, slot, cipher_)
+    if booking.status == "closed":
+        view["closed_reason"] = slot.closed_reason
+        view["closed_at"] = local(slot.closed_at)
+    return view
+
+
 async def _view(request: Request, booking: Booking) -> dict:
     await booking.fetch_related("slot")
-    return booking_view(booking, booking.slot, cipher(request))
+    return _out(booking, booking.slot, cipher(request))
+
+
+async def _promote(request: Request, slot_id: int) -> None:
+    """Offers a freed place to the waiting list. A slot closed meanwhile has nobody waiting, and
+    the resident's own change has already succeeded, so that is not their error."""
+    try:
+        await waitlists.promote(cipher(request), slot_id, now=now(request))
+    except BookingError as exc:
+        if exc.code != "slot_closed":
+            raise
 
 
 @bp.post("/bookings")
 @openapi.summary("预约：按服务填写表单；可带 Idempotency-Key 头安全重试")
 @openapi.body(_BOOKING_BODY)
 @openapi.response(201, _BOOKING, "预约成功（同一 Idempotency-Key 的重试返回同一预约）")
-@_errors("invalid_input", "slot_full", "slot_not_found", "unauthorized", "rate_limited")
+@_errors("invalid_input", "slot_full", "slot_closed", "slot_not_found", "unauthorized", "rate_limited")
 async def create_booking(request: Request) -> HTTPResponse:
     user = await current_user(request)
     key = _idempotency_key(request)
@@ -78,7 +98,7 @@ async def create_booking(request: Request) -> HTTPResponse:
 async def list_bookings(request: Request) -> HTTPResponse:
     user = await current_user(request)
     rows = await Booking.filter(user_id=user.id).order_by("-id").limit(200).prefetch_related("slot")
-    return json({"bookings": [booking_view(b, b.slot, cipher(request)) for b in rows]},
+    return json({"bookings": [_out(b, b.slot, cipher(request)) for b in rows]},
                 ensure_ascii=False)
 
 
@@ -92,29 +112,28 @@ async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
         booking = await service.get_own(booking_id, user.id)
     except BookingError as exc:
         raise from_booking_error(exc) from None
-    return json(booking_view(booking, booking.slot, cipher(request)), ensure_ascii=False)
+    return json(_out(booking, booking.slot, cipher(request)), ensure_ascii=False)
 
 
 @bp.post("/bookings/<booking_id:int>/cancel")
 @openapi.summary("取消预约，释放名额，并自动递补候补名单中的第一位")
 @openapi.response(200, _BOOKING, "已取消")
-@_errors("booking_not_found", "already_cancelled", "unauthorized")
+@_errors("booking_not_found", "already_cancelled", "slot_closed", "unauthorized")
 async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     user = await current_user(request)
     try:
         booking = await service.cancel(booking_id, user_id=user.id, now=now(request))
-        await waitlists.promote(cipher(request), booking.slot_id,  # type: ignore[attr-defined]
-                                now=now(request))
+        await _promote(request, booking.slot_id)  # type: ignore[attr-defined]
     except BookingError as exc:
         raise from_booking_error(exc) from None
-    return json(booking_view(booking, booking.slot, cipher(request)), ensure_ascii=False)
+    return json(_out(booking, booking.slot, cipher(request)), ensure_ascii=False)
 
 
 @bp.post("/bookings/<booking_id:int>/reschedule")
 @openapi.summary("改约到同一服务的另一时段：新名额先占上再释放旧名额；新时段满员时原预约不变")
 @openapi.body({"application/json": {"slot_id": int}})
 @openapi.response(200, _BOOKING, "已改约")
-@_errors("invalid_input", "slot_full", "booking_not_found", "cancel_closed", "unauthorized")
+@_errors("invalid_input", "slot_full", "slot_closed", "booking_not_found", "cancel_closed", "unauthorized")
 async def reschedule_booking(request: Request, booking_id: int) -> HTTPResponse:
     user = await current_user(request)
     body = json_body(request)
@@ -123,11 +142,10 @@ async def reschedule_booking(request: Request, booking_id: int) -> HTTPResponse:
         booking = await service.reschedule(
             cipher(request), booking_id, body.get("slot_id") if isinstance(body, dict) else None,
             user_id=user.id, now=now(request))
-        await waitlists.promote(cipher(request), before.slot_id,  # type: ignore[attr-defined]
-                                now=now(request))
+        await _promote(request, before.slot_id)  # type: ignore[attr-defined]
     except BookingError as exc:
         raise from_booking_error(exc) from None
-    return json(booking_view(booking, booking.slot, cipher(request)), ensure_ascii=False)
+    return json(_out(booking, booking.slot, cipher(request)), ensure_ascii=False)
 
 
 @bp.get("/bookings/<booking_id:int>/ics")
@@ -141,7 +159,8 @@ async def booking_ics(request: Request, booking_id: int) -> HTTPResponse:
     except BookingError as exc:
         raise from_booking_error(exc) from None
     if booking.status != "confirmed":
-        raise from_booking_error(BookingError("already_cancelled"))
+        code = "slot_closed" if booking.status == "closed" else "already_cancelled"
+        raise from_booking_error(BookingError(code))
     view = booking_view(booking, booking.slot, cipher(request))
     text = codes.ics(uid=f"booking-{booking.id}@baoshan-minzheng", title=f"宝山民政·{view['service_name']}",
                      starts_at=booking.slot.starts_at, ends_at=booking.slot.ends_at,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sanic import Request
 from sanic.response import HTTPResponse, json
@@ -34,16 +34,18 @@ async def slots(request: Request) -> HTTPResponse:
     service = request.args.get("service", "")
     if service not in await load_rules():
         raise api_error("invalid_input", field="service", detail="请选择有效的预约服务")
-    query = Slot.filter(service=service)
+    query = Slot.filter(service=service, closed_at__isnull=True)  # staff-closed slots are gone
     raw_day = request.args.get("date")
     if raw_day:
         try:
             day = date.fromisoformat(raw_day)
         except ValueError:
             raise api_error("invalid_input", field="date", detail="日期格式应为 YYYY-MM-DD") from None
-        start = datetime.combine(day, time(0), SHANGHAI)
+        # As UTC: SQLite compares the stored UTC text, and a +08:00 bound would put slots before
+        # 08:00 local time on the previous day's list.
+        start = datetime.combine(day, time(0), SHANGHAI).astimezone(UTC)
         query = query.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
     else:
-        query = query.filter(starts_at__gte=now(request))
+        query = query.filter(starts_at__gte=now(request).astimezone(UTC))
     rows = await query.order_by("starts_at", "id").limit(500)
     return json({"slots": [slot_view(s) for s in rows]}, ensure_ascii=False)

@@ -13,6 +13,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "already_cancelled": (409, "该预约已取消，无需重复操作。"),
     "slot_available": (409, "该时段还有名额，请直接预约。"),
     "already_waiting": (409, "您已在该时段的候补名单中。"),
+    "slot_closed": (409, "该时段已由工作人员关闭，请选择其他时段。"),
     "slot_not_found": (404, "预约时段不存在，请刷新后重新选择。"),
     "booking_not_found": (404, "没有找到这条预约。"),
     "unauthorized": (401, "登录已失效，请重新进入小程序。"),

@@ -27,10 +27,21 @@ async def load_rules() -> dict[str, rules.ServiceRule]:
 
 
 async def get_slot(slot_id: int) -> Slot:
+    """The slot to book, wait for or move to; one staff have closed is refused (slot_closed)."""
     slot = await Slot.get_or_none(id=slot_id)
     if slot is None:
         raise BookingError("slot_not_found", field="slot_id")
+    if slot.closed_at is not None:
+        raise BookingError("slot_closed", field="slot_id")
     return slot
+
+
+async def refuse_if_closed(slot_id: int) -> None:
+    """Run after taking a place, inside the same transaction. The read above (get_slot) may predate
+    a closure; this one comes after our conditional UPDATE, which waited for any closing
+    transaction holding the slot row, so it sees the closure and our transaction rolls back."""
+    if await Slot.filter(id=slot_id, closed_at__isnull=False).exists():
+        raise BookingError("slot_closed")
 
 
 def slot_day(slot: Slot) -> Any:
@@ -71,6 +82,7 @@ async def insert_booking(cipher: FieldCipher, slot: Slot, application: Applicati
     conn = Booking._meta.db  # the transaction's connection: in_transaction sets it in context
     if not await capacity.take(conn, slot.id, application.party_size):
         raise BookingError("slot_full")
+    await refuse_if_closed(slot.id)
     booking = await Booking.create(
         user_id=user_id, slot_id=slot.id, service=slot.service, status="confirmed",
         code=codes.new_code(), party_size=application.party_size,
@@ -152,6 +164,8 @@ async def get_own(booking_id: int, user_id: int) -> Booking:
 
 async def cancel(booking_id: int, *, user_id: int, now: datetime) -> Booking:
     booking = await get_own(booking_id, user_id)
+    if booking.status == "closed":
+        raise BookingError("slot_closed")
     if booking.status != "confirmed":
         raise BookingError("already_cancelled")
     rule = (await load_rules())[booking.service]
@@ -174,6 +188,8 @@ async def reschedule(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, 
     """Moves a booking: the new place is taken before the old is freed, in one transaction, so a
     full new slot leaves the old booking exactly as it was."""
     booking = await get_own(booking_id, user_id)
+    if booking.status == "closed":
+        raise BookingError("slot_closed")
     if booking.status != "confirmed":
         raise BookingError("already_cancelled")
     old = booking.slot
@@ -209,6 +225,7 @@ async def reschedule(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, 
                 if slot_id == new.id:
                     if not await capacity.take(conn, new.id, booking.party_size):
                         raise BookingError("slot_full")
+                    await refuse_if_closed(new.id)
                 else:
                     await capacity.free(conn, old.id, booking.party_size)
             if new_claims != old_claims:

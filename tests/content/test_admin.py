@@ -150,3 +150,13 @@ async def test_audit_log_filters(console: ConsoleFactory) -> None:
     page = await admin.get("/console/audit", params={"action": "slot.", "from": "2000-01-01",
                                                      "to": "not-a-date", "page": "abc"})
     assert page.status_code == 200 and "marriage_registration" in page.text and "通知 12" not in page.text
+
+
+async def test_audit_dates_are_shanghai_days(console: ConsoleFactory) -> None:
+    admin = await console("admin")
+    # 23:30 UTC on 1 March is 07:30 on 2 March in Shanghai: it belongs to 2 March only.
+    row = await AuditLog.create(actor="li.na", action="slot.close", target="早班号源")
+    await AuditLog.filter(id=row.id).update(created_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    on_2nd = await admin.get("/console/audit", params={"from": "2026-03-02", "to": "2026-03-02"})
+    on_1st = await admin.get("/console/audit", params={"from": "2026-03-01", "to": "2026-03-01"})
+    assert "早班号源" in on_2nd.text and "早班号源" not in on_1st.text

@@ -1,0 +1,65 @@
+"""Console: check-in at the counter by typed booking code or scanned QR payload.
+
+The scan button is progressive enhancement (static/checkin.js with the BarcodeDetector API): it
+fills the same text box and submits the same form, so typing the code always works.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Request
+from sanic.response import HTTPResponse
+from sanic_ext import openapi
+
+from content import audit
+from content.bookings_common import console_error, service_names
+from content.messages import DONE
+from content.routes import bp, page, staff_required
+from core.booking import BookingError
+from core.booking.checkin import check_in_any
+from core.booking.export import local_date, local_moment, local_span, masked_names
+from core.models import Booking
+from miniapp_api.common import cipher, now
+
+# The counter's wording differs from the slot page's for the same domain codes.
+_CHECKIN_TEXT = {"booking_not_found": "checkin_not_found", "slot_closed": "checkin_closed",
+                 "invalid_input": "checkin_empty"}
+_MAX_INPUT = 300
+
+
+async def _details(booking: Booking) -> dict[str, Any]:
+    slot = booking.slot
+    names = await service_names()
+    return {"code": booking.code, "names": masked_names(booking.masked),
+            "service_name": names.get(booking.service, booking.service),
+            "day": local_date(slot.starts_at), "time": local_span(slot.starts_at, slot.ends_at),
+            "party_size": booking.party_size, "checked_in_at": local_moment(booking.checked_in_at),
+            "slot_id": slot.id}
+
+
+@bp.get("/console/checkin")
+@openapi.exclude()
+@staff_required("registrar")
+async def checkin_page(request: Request) -> HTTPResponse:
+    return page("checkin.html", staff=request.ctx.staff)
+
+
+@bp.post("/console/checkin")
+@openapi.exclude()
+@staff_required("registrar")
+async def checkin_submit(request: Request) -> HTTPResponse:
+    who = request.ctx.staff
+    text = (request.form.get("code") or "")[:_MAX_INPUT]
+    try:
+        booking = await check_in_any(cipher(request), text, now=now(request))
+    except BookingError as exc:
+        status, message = console_error(exc, _CHECKIN_TEXT)
+        found = exc.extra.get("booking")
+        details = await _details(found) if isinstance(found, Booking) else None
+        return page("checkin.html", status, staff=who, error=message, details=details)
+    await audit.record(who, "booking.check_in", f"booking:{booking.id}",
+                       before={"code": booking.code, "checked_in": False},
+                       after={"code": booking.code, "checked_in": True,
+                              "checked_in_at": booking.checked_in_at.isoformat()})  # type: ignore[union-attr]
+    return page("checkin.html", staff=who, success=DONE["checkin_done"], details=await _details(booking))

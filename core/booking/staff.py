@@ -1,0 +1,161 @@
+"""Staff actions on slots and bookings: capacity changes, closing, no-shows (bulk opening is in
+``core.booking.bulk``).
+
+Plain Python with the clock passed in; the console only translates forms. Every write follows the
+locking rule in ``core.booking.capacity``: the statement that decides an action is a conditional
+UPDATE, so a booking racing a capacity cut or a closure can neither overbook nor land in a closed
+slot. Actions that change several tables take an optional ``audit`` hook, awaited inside their
+transaction, so the audit row exists exactly when the change does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from core.booking import capacity
+from core.booking import waitlist as waitlists
+from core.booking.bulk import Audit, check_capacity, invalid
+from core.booking.errors import BookingError
+from core.crypto import FieldCipher
+from core.models import Booking, BookingClaim, Notification, Slot, WaitlistEntry
+
+
+async def _slot_or_error(slot_id: int) -> Slot:
+    slot = await Slot.get_or_none(id=slot_id)
+    if slot is None:
+        raise BookingError("slot_not_found")
+    return slot
+
+
+@dataclass(frozen=True)
+class CapacityChange:
+    before: int
+    after: int
+    booked: int
+    promoted: int
+
+
+async def change_capacity(cipher: FieldCipher, slot_id: int, new_capacity: int, *, now: datetime,
+                          audit: Audit | None = None) -> CapacityChange:
+    """Sets the capacity, never below the places booked at the moment of the write; a larger
+    capacity then goes to the waiting list first."""
+    check_capacity(new_capacity)
+    slot = await _slot_or_error(slot_id)
+    async with in_transaction():
+        # The condition is evaluated under the row lock (PostgreSQL re-checks it after waiting for a
+        # concurrent booking), so booked <= capacity holds whichever commits first.
+        changed = await Slot.filter(id=slot_id, closed_at__isnull=True,
+                                    booked__lte=new_capacity).update(capacity=new_capacity)
+        fresh = await _slot_or_error(slot_id)
+        if not changed:
+            if fresh.closed_at is not None:
+                raise BookingError("slot_closed")
+            raise BookingError("capacity_below_booked", booked=fresh.booked)
+        if audit is not None:
+            await audit({"capacity": slot.capacity, "booked": slot.booked},
+                        {"capacity": new_capacity, "booked": fresh.booked})
+    promoted = []
+    if new_capacity > slot.capacity:
+        try:
+            promoted = await waitlists.promote(cipher, slot_id, now=now)
+        except BookingError as exc:
+            if exc.code != "slot_closed":  # closed meanwhile: nobody is waiting any more
+                raise
+    return CapacityChange(slot.capacity, new_capacity, fresh.booked, len(promoted))
+
+
+@dataclass(frozen=True)
+class Closure:
+    bookings: int
+    places: int
+    waitlist: int
+    notices: int
+
+
+def check_reason(reason: str) -> str:
+    text = " ".join((reason or "").split())
+    if not 1 <= len(text) <= 200:
+        raise invalid("reason", "请填写关闭原因（不超过200字），它会显示给受影响的群众")
+    return text
+
+
+async def close_slot(slot_id: int, reason: str, *, now: datetime,
+                     audit: Audit | None = None) -> Closure:
+    """Stops bookings, turns the slot's confirmed bookings into "closed" (freeing their places and
+    uniqueness claims so residents can book elsewhere), cancels their reminders, skips the waiting
+    list and records a notice per affected booking."""
+    reason = check_reason(reason)
+    async with in_transaction() as conn:
+        # Booking rows before the slot row: the lock order of cancel and reschedule, which would
+        # otherwise deadlock against a closure on PostgreSQL.
+        await Booking.filter(slot_id=slot_id, status="confirmed").update(status="closed")
+        if not await Slot.filter(id=slot_id, closed_at__isnull=True).update(
+                closed_at=now, closed_reason=reason):
+            await _slot_or_error(slot_id)
+            raise BookingError("slot_closed")
+        # Bookings committed between the two statements (they held the slot row, not ours); later
+        # ones see closed_at after taking their place and roll back (service.insert_booking).
+        await Booking.filter(slot_id=slot_id, status="confirmed").update(status="closed")
+        rows = await Booking.filter(slot_id=slot_id, status="closed").values("id", "user_id",
+                                                                             "party_size")
+        ids = [row["id"] for row in rows]
+        places = sum(row["party_size"] for row in rows)
+        if places:
+            await capacity.free(conn, slot_id, places)
+        if ids:
+            await BookingClaim.filter(booking_id__in=ids).delete()
+            await Notification.filter(booking_id__in=ids, status="pending").update(status="cancelled")
+            # "held": the outbox's sender only knows reminder/promotion messages and skips
+            # bookings that are not confirmed, so these wait for a closure template; the
+            # mini-program shows the closure from the booking itself meanwhile.
+            await Notification.bulk_create([
+                Notification(user_id=row["user_id"], booking_id=row["id"], kind="slot_closed",
+                             due_at=now, status="held", detail=reason) for row in rows])
+        skipped = await WaitlistEntry.filter(slot_id=slot_id, status="waiting").update(
+            status="skipped", active_key=None)
+        result = Closure(len(ids), places, skipped, len(ids))
+        if audit is not None:
+            await audit({"closed": False, "confirmed_bookings": len(ids)},
+                        {"closed": True, "reason": reason, "closed_bookings": len(ids),
+                         "places_freed": places, "waitlist_skipped": skipped})
+    return result
+
+
+async def _booking_or_error(booking_id: int) -> Booking:
+    booking = await Booking.get_or_none(id=booking_id).prefetch_related("slot")
+    if booking is None:
+        raise BookingError("booking_not_found")
+    return booking
+
+
+async def mark_no_show(booking_id: int, *, now: datetime) -> Booking:
+    """Only a confirmed booking, not checked in, whose slot has started."""
+    booking = await _booking_or_error(booking_id)
+    if booking.status != "confirmed":
+        raise BookingError("no_show_not_confirmed")
+    if booking.checked_in_at is not None:
+        raise BookingError("no_show_checked_in")
+    if now < booking.slot.starts_at:
+        raise BookingError("no_show_not_started")
+    # Conditional, so a check-in at the counter at the same moment wins over the mark.
+    if not await Booking.filter(id=booking_id, status="confirmed", checked_in_at__isnull=True,
+                                no_show_at__isnull=True).update(no_show_at=now):
+        fresh = await _booking_or_error(booking_id)
+        if fresh.checked_in_at is not None:
+            raise BookingError("no_show_checked_in")
+        if fresh.no_show_at is not None:
+            raise BookingError("no_show_already")
+        raise BookingError("no_show_not_confirmed")
+    booking.no_show_at = now
+    return booking
+
+
+async def undo_no_show(booking_id: int) -> Booking:
+    booking = await _booking_or_error(booking_id)
+    if not await Booking.filter(id=booking_id, no_show_at__isnull=False).update(no_show_at=None):
+        raise BookingError("no_show_not_marked")
+    booking.no_show_at = None
+    return booking
