@@ -13,6 +13,7 @@ from sanic import Sanic
 from content import auth
 from core.cli import main
 from core.models import AuditLog, StaffUser
+from tests.content.conftest import ConsoleFactory
 
 PASSWORD = "correct-horse-42"
 
@@ -104,7 +105,33 @@ async def test_every_console_route_refuses_anonymous_requests(app: Sanic,
             r = await client.request(method, concrete)
             assert r.status_code == 302 and r.headers["location"] == "/console/login", (method, path)
             checked += 1
-    assert checked >= 2
+    assert checked >= 30  # every console page of notices, slots, KB, settings, staff, audit …
+
+
+async def test_every_console_route_refuses_the_wrong_role(app: Sanic, console: ConsoleFactory) -> None:
+    """For each route limited to some roles, every other non-admin role gets 403 and changes nothing."""
+    clients = {role: await console(role) for role in ("editor", "registrar")}
+    audit_rows = await AuditLog.all().count()
+    checked = 0
+    for route in app.router.routes:
+        path = "/" + route.path.lstrip("/")
+        roles = getattr(route.handler, "staff_roles", None)
+        if not path.startswith("/console") or not roles or "*" in roles:
+            continue
+        concrete = re.sub(r"<[^>]+>", "1", path)
+        for role, c in clients.items():
+            if role in roles:
+                continue
+            for method in route.methods - {"OPTIONS", "HEAD"}:
+                r = await (c.post(concrete) if method == "POST" else c.client.request(method, concrete))
+                assert r.status_code == 403 and "没有权限" in r.text, (role, method, path)
+                checked += 1
+    assert checked >= 25
+    assert await AuditLog.all().count() == audit_rows
+    # Admins pass every role check.
+    admin = await console("admin")
+    for path in ("/console/notices", "/console/slots", "/console/kb", "/console/staff", "/console/audit"):
+        assert (await admin.get(path)).status_code == 200, path
 
 
 def test_staff_add_reads_the_password_from_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
