@@ -51,11 +51,13 @@ def _message(n: Notification, template_id: str) -> dict[str, Any]:
     slot = booking.slot
     name = DEFAULT_RULES[booking.service].name if booking.service in DEFAULT_RULES else booking.service
     when = slot.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    note = "候补成功，已为您保留名额" if n.kind == "promoted" else "请携带有效证件按时到场"
+    note = {"promoted": "候补成功，已为您保留名额",
+            "slot_closed": f"已取消：{n.detail}" if n.detail else "该时段已取消，请改约其他时段",
+            }.get(n.kind, "请携带有效证件按时到场")
     return {"touser": n.user.openid, "template_id": template_id,
             "page": f"pages/booking/detail?id={booking.id}", "lang": "zh_CN",
             "data": {"thing1": {"value": name[:20]}, "time2": {"value": when},
-                     "character_string3": {"value": booking.code}, "thing4": {"value": note}}}
+                     "character_string3": {"value": booking.code}, "thing4": {"value": note[:20]}}}
 
 
 async def _finish(n: Notification, status: str, detail: str = "", now: datetime | None = None) -> None:
@@ -71,7 +73,9 @@ async def send_due(http: httpx.AsyncClient, settings: Settings, token: AccessTok
     for n in due:
         if not await Notification.filter(id=n.id, status="pending").update(status="sending"):
             continue  # another worker has it
-        if n.booking.status != "confirmed" or n.booking.slot.starts_at <= now:
+        # A closure notice is about a booking that is no longer confirmed, by design.
+        wanted = "closed" if n.kind == "slot_closed" else "confirmed"
+        if n.booking.status != wanted or n.booking.slot.starts_at <= now:
             await _finish(n, "skipped", "booking no longer upcoming")
             continue
         sub = await Subscription.filter(user_id=n.user_id, status="unused").order_by("id").first()  # type: ignore[attr-defined]

@@ -108,12 +108,11 @@ async def close_slot(slot_id: int, reason: str, *, now: datetime,
         if ids:
             await BookingClaim.filter(booking_id__in=ids).delete()
             await Notification.filter(booking_id__in=ids, status="pending").update(status="cancelled")
-            # "held": the outbox's sender only knows reminder/promotion messages and skips
-            # bookings that are not confirmed, so these wait for a closure template; the
-            # mini-program shows the closure from the booking itself meanwhile.
+            # Told through the outbox at once (where the resident gave a subscribe-message
+            # consent); the mini-program also shows the closure and its reason on the booking.
             await Notification.bulk_create([
                 Notification(user_id=row["user_id"], booking_id=row["id"], kind="slot_closed",
-                             due_at=now, status="held", detail=reason) for row in rows])
+                             due_at=now, status="pending", detail=reason) for row in rows])
         skipped = await WaitlistEntry.filter(slot_id=slot_id, status="waiting").update(
             status="skipped", active_key=None)
         result = Closure(len(ids), places, skipped, len(ids))

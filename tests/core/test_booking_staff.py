@@ -226,9 +226,9 @@ async def test_closing_frees_claims_reminders_and_the_waiting_list(app: Sanic, c
     assert closed.closed_at is not None and closed.closed_reason == "登记员 临时 外出" and closed.booked == 0
     assert (await Booking.get(id=booking.id)).status == "closed"
     assert not await BookingClaim.filter(booking_id=booking.id).exists()
-    assert not await Notification.filter(booking_id=booking.id, status="pending").exists()
+    assert not await Notification.filter(booking_id=booking.id, status="pending", kind="reminder").exists()
     note = await Notification.get(booking_id=booking.id, kind="slot_closed")
-    assert note.status == "held" and note.detail == "登记员 临时 外出"
+    assert note.status == "pending" and note.detail == "登记员 临时 外出" and note.due_at == NOW
     assert await WaitlistEntry.filter(slot_id=a.id, status="skipped").count() == 1
     # The same couple may now book elsewhere; the closed slot takes nobody.
     assert (await _book(cipher, b, body=couple(b.id))).status == "confirmed"

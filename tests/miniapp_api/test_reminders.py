@@ -44,3 +44,23 @@ async def test_no_consent_no_message(app, client, login, wechat) -> None:
     assert wechat.sent == [] and (await Notification.get(id=note.id)).status == "no_consent"
     bad = await client.post(f"{API}/subscriptions", json={"template_id": ""}, headers=auth)
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "template_id"
+
+
+async def test_a_closed_slot_tells_its_residents_once(app, client, login, wechat) -> None:
+    from datetime import UTC, datetime
+
+    from core.booking import staff
+
+    auth = await login("closed")
+    await client.post(f"{API}/subscriptions", json={"template_id": "TPL_reminder-1"}, headers=auth)
+    slot = await make_slot("marriage_registration", 5)
+    booking = (await client.post(f"{API}/bookings", json=couple(slot.id), headers=auth)).json()
+    now = datetime.now(UTC)
+    await staff.close_slot(slot.id, "登记处临时停电", now=now)
+    sent = await asyncio.gather(*[send_due(app.ctx.http, app.ctx.settings, AccessToken(), now)
+                                  for _ in range(2)])
+    assert sum(sent) == 1 and len(wechat.sent) == 1
+    data = wechat.sent[0]["data"]
+    assert data["character_string3"]["value"] == booking["code"]
+    assert data["thing4"]["value"] == "已取消：登记处临时停电"
+    assert (await Notification.get(booking_id=booking["id"], kind="reminder")).status == "cancelled"
