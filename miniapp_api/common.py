@@ -9,11 +9,10 @@ from typing import Any
 
 from sanic import Request
 
-from core import ratelimit
+from core import ratelimit, sql
 from core.booking import BookingError
 from core.crypto import FieldCipher, sha256_hex
 from core.errors import ApiError
-from core.models import MiniappSession
 from miniapp_api.messages import status_and_message
 
 
@@ -72,14 +71,15 @@ async def current_user(request: Request) -> CurrentUser:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise api_error("unauthorized")
-    # One indexed read; the user row itself is not needed, only its id.
-    row = await MiniappSession.filter(
-        token_hash=sha256_hex(token.strip()), revoked=False, expires_at__gt=now(request)
-    ).values("id", "user_id")
-    if not row:
+    # One indexed read on every request, so hand-written (see core.sql); the expiry is compared
+    # here because SQLite keeps timestamps as text.
+    rows = await sql.fetch("SELECT id, user_id, expires_at FROM miniapp_session "
+                           "WHERE token_hash = ? AND revoked = ?", [sha256_hex(token.strip()), False])
+    expires = sql.aware(rows[0]["expires_at"]) if rows else None
+    if expires is None or expires <= now(request):
         raise api_error("unauthorized")
-    request.ctx.session_id = row[0]["id"]
-    user_id = int(row[0]["user_id"])
+    request.ctx.session_id = rows[0]["id"]
+    user_id = int(rows[0]["user_id"])
     await limit(request, "user", str(user_id), request.app.ctx.settings.rate_limit_per_user)
     return CurrentUser(user_id)
 

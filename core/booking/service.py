@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import sql
 from core.booking import capacity, codes, rules
 from core.booking.application import Application, validate
 from core.booking.errors import BookingError
@@ -28,9 +29,12 @@ async def load_rules() -> dict[str, rules.ServiceRule]:
 
 async def get_slot(slot_id: int) -> Slot:
     """The slot to book, wait for or move to; one staff have closed is refused (slot_closed)."""
-    slot = await Slot.get_or_none(id=slot_id)
-    if slot is None:
+    # Read on every booking attempt, so hand-written (see core.sql); the row still comes back as
+    # a Slot with its fields converted by the ORM.
+    rows = await sql.fetch("SELECT * FROM booking_slot WHERE id = ?", [slot_id])
+    if not rows:
         raise BookingError("slot_not_found", field="slot_id")
+    slot = Slot._init_from_db(**rows[0])
     if slot.closed_at is not None:
         raise BookingError("slot_closed", field="slot_id")
     return slot

@@ -57,3 +57,17 @@ async def test_missing_or_bad_token_is_401(client: httpx.AsyncClient) -> None:
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
         r = await client.post("/api/v1/miniapp/bookings", json={}, headers=headers)
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+async def test_an_expired_token_is_refused(client: httpx.AsyncClient, wechat: FakeWeChat) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    token = (await client.post("/api/v1/miniapp/session", json={"code": "old"})).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/miniapp/bookings", headers=auth)).status_code == 200
+    await MiniappSession.filter(token_hash=sha256_hex(token)).update(
+        expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    r = await client.get("/api/v1/miniapp/bookings", headers=auth)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    r = await client.get("/api/v1/miniapp/bookings", headers={"Authorization": "Bearer not-a-token"})
+    assert r.status_code == 401
