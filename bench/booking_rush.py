@@ -169,8 +169,17 @@ async def rush(base: str, slot_id: int, attempts: int, server_pid: int) -> dict:
         results = await asyncio.gather(*tasks)
         wall = time.perf_counter() - wall
         cpu = cpu_seconds(server_pid) - cpu
+        # Then the scripts that keep trying: a second wave of the same size after the slot filled.
+        gate = asyncio.Event()
+        requests = [raw_post(host, "/api/v1/miniapp/bookings", couple(slot_id, attempts + i), tokens[i])
+                    for i in range(attempts)]
+        tasks = [asyncio.create_task(book(i)) for i in range(attempts)]
+        await asyncio.sleep(1.0)
+        gate.set()
+        retries = await asyncio.gather(*tasks)
         slots = (await client.get("/api/v1/miniapp/slots",
                                   params={"service": "marriage_registration"})).json()["slots"]
+    again = sorted(t for _, t in retries)
     lat = [t for _, t in results]
     statuses = [s for s, _ in results]
     return {"attempts": attempts, "confirmed": statuses.count(201),
@@ -179,7 +188,11 @@ async def rush(base: str, slot_id: int, attempts: int, server_pid: int) -> dict:
             "remaining": next(s["remaining"] for s in slots if s["id"] == slot_id),
             "p50_ms": round(statistics.median(lat) * 1000), "p99_ms": round(percentile(lat, 0.99) * 1000),
             "max_ms": round(max(lat) * 1000), "wall_s": round(wall, 2),
-            "server_cpu_ms_per_request": round(cpu * 1000 / attempts, 2)}
+            "server_cpu_ms_per_request": round(cpu * 1000 / attempts, 2),
+            "second_wave": {"confirmed": sum(s == 201 for s, _ in retries),
+                            "5xx": sum(s >= 500 for s, _ in retries),
+                            "p50_ms": round(statistics.median(again) * 1000),
+                            "p99_ms": round(percentile(again, 0.99) * 1000)}}
 
 
 def main() -> int:
@@ -238,7 +251,8 @@ def main() -> int:
             asyncio.run(pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     kind = "postgres" if db_url.startswith("postgres") else "sqlite"
     print(json.dumps({"database": kind, "workers": args.workers, "capacity": args.capacity, **result}))
-    ok = result["confirmed"] == args.capacity and result["5xx"] == 0 and result["remaining"] == 0
+    ok = (result["confirmed"] == args.capacity and result["5xx"] == 0 and result["remaining"] == 0
+          and result["second_wave"]["confirmed"] == 0 and result["second_wave"]["5xx"] == 0)
     print("OK" if ok else "FAIL", f"p99 {'≤' if result['p99_ms'] <= 1000 else '>'} 1 s")
     return 0 if ok else 1
 

@@ -100,12 +100,25 @@ async def one(conn: Conn, q: str, lat: list[float], errors: list[int]) -> None:
         errors.append(status)
 
 
-def report(name: str, lat: list[float], errors: list[int], seconds: float) -> None:
+SERVER_PID = 0
+
+
+def server_cpu() -> float:
+    """User+system CPU seconds of the server's process tree (Linux /proc)."""
+    from booking_rush import cpu_seconds
+
+    return cpu_seconds(SERVER_PID)
+
+
+def report(name: str, lat: list[float], errors: list[int], seconds: float, cpu: float) -> None:
     lat.sort()
     p = lambda f: lat[min(len(lat) - 1, int(len(lat) * f))] if lat else float("nan")  # noqa: E731
+    # Server CPU per message says what one worker could do with a core to itself: on a 2-core box
+    # the load generator takes a share, so throughput alone understates the server.
+    per = cpu * 1000 / max(1, len(lat))
     print(f"{name}: {len(lat)} messages in {seconds:.1f}s = {len(lat) / seconds:.0f} msg/s, "
           f"p50={p(0.5):.1f}ms p99={p(0.99):.1f}ms max={lat[-1] if lat else 0:.1f}ms "
-          f"non-200={len(errors)}")
+          f"non-200={len(errors)}, server CPU {per:.2f} ms/msg (≈ {1000 / per:.0f} msg/s per core)")
 
 
 async def steady(host: str, port: int, rate: int, seconds: float) -> None:
@@ -120,13 +133,14 @@ async def steady(host: str, port: int, rate: int, seconds: float) -> None:
         idle.append(conn)
 
     tasks = []
+    cpu = server_cpu()
     start = time.perf_counter()
     for i in range(int(rate * seconds)):
         due = start + i / rate
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         tasks.append(asyncio.create_task(send(i)))
     await asyncio.gather(*tasks)
-    report(f"steady {rate} msg/s", lat, errors, time.perf_counter() - start)
+    report(f"steady {rate} msg/s", lat, errors, time.perf_counter() - start, server_cpu() - cpu)
     for conn in idle:
         conn.close()
 
@@ -144,9 +158,11 @@ async def peak(host: str, port: int, connections: int, seconds: float) -> None:
                 return
             await one(conn, question(i), lat, errors)
 
+    cpu = server_cpu()
     start = time.perf_counter()
     await asyncio.gather(*(worker(n) for n in range(connections)))
-    report(f"peak ({connections} connections)", lat, errors, time.perf_counter() - start)
+    report(f"peak ({connections} connections)", lat, errors, time.perf_counter() - start,
+           server_cpu() - cpu)
 
 
 def main() -> None:
@@ -173,6 +189,9 @@ def main() -> None:
                              "--workers", "1"], cwd=tmp, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    global SERVER_PID
+    SERVER_PID = proc.pid
+    sys.path.insert(0, str(Path(__file__).parent))
     try:
         for _ in range(200):
             try:

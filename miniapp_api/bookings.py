@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
+import time
 
 from sanic import Request
 from sanic.response import HTTPResponse, json, raw
 from sanic_ext import openapi
 
-from core.booking import BookingError, codes, service
+from core.booking import BookingError, codes, fullness, service
 from core.booking import waitlist as waitlists
 from core.crypto import FieldCipher
 from core.models import Booking, Slot
 from miniapp_api.blueprint import bp
-from miniapp_api.common import cipher, current_user, from_booking_error, json_body, now
+from miniapp_api.common import cipher, current_user, from_booking_error, full_slots, json_body, now
 from miniapp_api.messages import ERRORS
 from miniapp_api.views import booking_view, local
 
@@ -80,12 +81,23 @@ async def _promote(request: Request, slot_id: int) -> None:
 @openapi.response(201, _BOOKING, "预约成功（同一 Idempotency-Key 的重试返回同一预约）")
 @_errors("invalid_input", "slot_full", "slot_closed", "slot_not_found", "unauthorized", "rate_limited")
 async def create_booking(request: Request) -> HTTPResponse:
+    body = json_body(request)
+    wanted = fullness.peek(body)
+    full = full_slots(request)
+    # Before the session read: whether a slot is full is public (GET /slots shows it), and on a
+    # rush day this answers most attempts without touching the database. Not for a request with
+    # an Idempotency-Key: it may be the retry of a booking that took one of the places.
+    retry_safe = "idempotency-key" in request.headers
+    if wanted and not retry_safe and full.refuses(*wanted, time.monotonic()):
+        raise from_booking_error(BookingError("slot_full"))
     user = await current_user(request)
     key = _idempotency_key(request)
     try:
-        booking, created = await service.book(cipher(request), json_body(request), user_id=user.id,
+        booking, created = await service.book(cipher(request), body, user_id=user.id,
                                               key=key, now=now(request))
     except BookingError as exc:
+        if exc.code == "slot_full" and wanted:
+            full.mark(*wanted, time.monotonic())
         raise from_booking_error(exc) from None
     headers = {} if created else {"Idempotent-Replayed": "true"}
     return json(await _view(request, booking), status=201, headers=headers, ensure_ascii=False)
@@ -123,6 +135,7 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     user = await current_user(request)
     try:
         booking = await service.cancel(booking_id, user_id=user.id, now=now(request))
+        full_slots(request).forget(booking.slot_id)  # type: ignore[attr-defined]
         await _promote(request, booking.slot_id)  # type: ignore[attr-defined]
     except BookingError as exc:
         raise from_booking_error(exc) from None
@@ -142,6 +155,7 @@ async def reschedule_booking(request: Request, booking_id: int) -> HTTPResponse:
         booking = await service.reschedule(
             cipher(request), booking_id, body.get("slot_id") if isinstance(body, dict) else None,
             user_id=user.id, now=now(request))
+        full_slots(request).forget(before.slot_id)  # type: ignore[attr-defined]
         await _promote(request, before.slot_id)  # type: ignore[attr-defined]
     except BookingError as exc:
         raise from_booking_error(exc) from None

@@ -11,6 +11,7 @@ from sanic import Request
 
 from core import ratelimit, sql
 from core.booking import BookingError
+from core.booking.fullness import FullSlots
 from core.crypto import FieldCipher, sha256_hex
 from core.errors import ApiError
 from miniapp_api.messages import status_and_message
@@ -45,6 +46,14 @@ def cipher(request: Request) -> FieldCipher:
     if getattr(ctx, "cipher", None) is None:
         ctx.cipher = FieldCipher(ctx.settings.secret_key)
     return ctx.cipher
+
+
+def full_slots(request: Request) -> FullSlots:
+    """This worker's memory of slots it has just seen full (see core.booking.fullness)."""
+    ctx = request.app.ctx
+    if getattr(ctx, "full_slots", None) is None:
+        ctx.full_slots = FullSlots()
+    return ctx.full_slots
 
 
 def client_address(request: Request) -> str:

@@ -15,7 +15,7 @@ from core.booking import capacity, codes, rules
 from core.booking.application import Application, validate
 from core.booking.errors import BookingError
 from core.crypto import FieldCipher
-from core.models import Booking, BookingClaim, IdempotencyKey, Notification, Setting, Slot
+from core.models import Booking, BookingClaim, IdempotencyKey, Notification, Slot
 
 RULES_SETTING = "booking_rules"
 _CODE_ATTEMPTS = 3
@@ -23,8 +23,10 @@ _CODE_ATTEMPTS = 3
 
 async def load_rules() -> dict[str, rules.ServiceRule]:
     """Defaults merged with staff overrides kept in the ``booking_rules`` setting."""
-    row = await Setting.get_or_none(key=RULES_SETTING)
-    return rules.merge_rules(row.value if row else None)
+    # On every booking attempt, so hand-written (see core.sql); the JSON comes back as text.
+    rows = await sql.fetch("SELECT value FROM setting WHERE key = ?", [RULES_SETTING])
+    value = rows[0]["value"] if rows else None
+    return rules.merge_rules(json.loads(value) if isinstance(value, str | bytes) else value)
 
 
 async def get_slot(slot_id: int) -> Slot:

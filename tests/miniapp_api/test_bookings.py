@@ -209,3 +209,24 @@ async def test_rescheduling_a_charity_sign_up_moves_its_one_per_event_rule(clien
     wrong = await client.post(f"{API}/bookings/{booking['id']}/reschedule", json={"slot_id": other.id},
                               headers=auth)
     assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "slot_id"
+
+
+async def test_a_full_slot_is_answered_from_memory_but_never_wrongly(client, login) -> None:
+    first, second = await login("rush1"), await login("rush2")
+    slot = await make_slot("marriage_registration", 1)
+    won = await client.post(f"{API}/bookings", json=couple(slot.id, seq=1),
+                            headers={**first, "Idempotency-Key": "k-1"})
+    assert won.status_code == 201
+    for _ in range(3):  # the first refusal reads the slot; the next ones are answered from memory
+        late = await client.post(f"{API}/bookings", json=couple(slot.id, seq=2), headers=second)
+        assert late.status_code == 409 and late.json()["error"]["code"] == "slot_full"
+    # The winner's retry with its key still gets its booking, not "full".
+    again = await client.post(f"{API}/bookings", json=couple(slot.id, seq=1),
+                              headers={**first, "Idempotency-Key": "k-1"})
+    assert again.status_code == 201 and again.json()["id"] == won.json()["id"]
+    # A cancellation on this worker frees the place for the very next attempt.
+    cancelled = await client.post(f"{API}/bookings/{won.json()['id']}/cancel", headers=first)
+    assert cancelled.status_code == 200
+    now_in = await client.post(f"{API}/bookings", json=couple(slot.id, seq=2), headers=second)
+    assert now_in.status_code == 201
+    assert (await Slot.get(id=slot.id)).booked == 1
