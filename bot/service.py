@@ -14,8 +14,9 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from core import site_settings
 from core.kb import KnowledgeService
-from core.models import Setting, WechatFollower, WechatInbound, WechatUserState
+from core.models import WechatFollower, WechatInbound, WechatUserState
 from core.notices import published_notices
 from knowledge.matcher import Result
 
@@ -24,7 +25,6 @@ log = logging.getLogger("baoshan.bot")
 DEDUP_KEEP = timedelta(minutes=10)
 SUGGESTIONS_KEEP = timedelta(minutes=10)
 RETRY_WAIT_SECONDS = 4.0
-WELCOME_KEY = "welcome_message"
 
 
 class Claim:
@@ -121,6 +121,4 @@ class BotContext:
     async def welcome_text(self) -> str:
         from bot.messages import TEXT
 
-        row = await Setting.get_or_none(key=WELCOME_KEY)
-        text = (row.value or {}).get("text") if row else None
-        return str(text) if text else TEXT["welcome"]
+        return await site_settings.load_welcome() or TEXT["welcome"]

@@ -85,14 +85,14 @@ def _sqlite_file(settings: Settings) -> Path:
 
 async def _kb_entries(settings: Settings) -> tuple[list, dict[str, str]]:
     """Entries and contacts from the database when it has them, else the bundled files."""
-    from core import kb
+    from core import kb, site_settings
     from knowledge.entries import load_dir
 
     if settings.is_sqlite and not _sqlite_file(settings).exists():
         return load_dir(), {}
     try:
         await db.init_orm(settings)
-        entries, contacts = await kb.active_entries(), await kb.load_contacts()
+        entries, contacts = await kb.active_entries(), await site_settings.load_contacts()
     except Exception as exc:  # no schema yet, or no database: the bundled files still answer
         log.debug("using bundled entries", extra={"reason": str(exc)})
         entries, contacts = [], {}

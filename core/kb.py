@@ -22,7 +22,7 @@ from typing import Any
 from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.transactions import in_transaction
 
-from core import stats
+from core import site_settings, stats
 from core.models import KbEntry, Setting, UnansweredQuestion
 from core.settings import Settings
 from knowledge.entries import Entry, load_dir
@@ -34,7 +34,6 @@ from knowledge.synonyms import SynonymTable
 log = logging.getLogger("baoshan.kb")
 
 KB_VERSION_KEY = "kb_version"
-CONTACTS_KEY = "contacts"
 POLL_SECONDS = 5.0
 # The console's chat simulator talks to the real callback as "sim-<username>"; WeChat openids
 # never look like that, so its questions are counted and kept apart from residents'.
@@ -143,11 +142,6 @@ async def active_entries() -> list[Entry]:
     return [entry_from_row(r) for r in await KbEntry.filter(active=True).order_by("id")]
 
 
-async def load_contacts() -> dict[str, str]:
-    row = await Setting.get_or_none(key=CONTACTS_KEY)
-    return {str(k): str(v) for k, v in (row.value or {}).items()} if row else {}
-
-
 def build_index(entries: Iterable[Entry], segmenter: Segmenter,
                 synonyms: SynonymTable) -> Index:
     return Index(entries, Analyzer(segmenter, synonyms))
@@ -223,7 +217,7 @@ class KnowledgeService:
             version = await current_version()
             if not force and version == self.version:
                 return False
-            entries, contacts = await active_entries(), await load_contacts()
+            entries, contacts = await active_entries(), await site_settings.load_contacts()
         except Exception:
             if self.index is not None:
                 raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from core.models import Setting
 
@@ -44,10 +45,34 @@ async def _value(key: str) -> dict[str, object]:
 async def load() -> SiteSettings:
     welcome = await _value(WELCOME_KEY)
     contacts = await _value(CONTACTS_KEY)
-    holidays = await _value(HOLIDAYS_KEY)
-    days = tuple(sorted(date.fromisoformat(str(d)) for d in holidays.get("dates", []) or []))  # type: ignore[union-attr]
+    days = tuple(sorted(holidays_of(await _value(HOLIDAYS_KEY))))
     return SiteSettings(str(welcome.get("text") or ""), {str(k): str(v) for k, v in contacts.items()},
                         days)
+
+
+async def load_welcome() -> str:
+    return str((await _value(WELCOME_KEY)).get("text") or "")
+
+
+async def load_contacts() -> dict[str, str]:
+    return {str(k): str(v) for k, v in (await _value(CONTACTS_KEY)).items()}
+
+
+async def load_holidays() -> set[date]:
+    return holidays_of(await _value(HOLIDAYS_KEY))
+
+
+def holidays_of(value: Any) -> set[date]:
+    """The stored holidays, {"dates": ["YYYY-MM-DD", ...]}; entries that are not dates are ignored
+    (the settings page validates them; a bad one must not stop slots being opened)."""
+    raw = value.get("dates") if isinstance(value, dict) else None
+    found: set[date] = set()
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            found.add(date.fromisoformat(str(item)))
+        except ValueError:
+            continue
+    return found
 
 
 def clean_welcome(text: str) -> str:

@@ -15,12 +15,12 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from core import site_settings
 from core.booking import rules
 from core.booking.errors import BookingError
 from core.booking.service import load_rules
-from core.models import Setting, Slot
+from core.models import Slot
 
-HOLIDAYS_SETTING = "holidays"
 MAX_RANGE_DAYS = 92
 MAX_WINDOWS = 24
 MAX_CAPACITY = 100_000
@@ -143,24 +143,6 @@ def plan_bulk(req: BulkRequest, *, holidays: Collection[date], existing: Collect
     return BulkPlan(tuple(slots), weekend_days, holiday_days, duplicates, past)
 
 
-def parse_holidays(value: Any) -> set[date]:
-    """The "holidays" setting, {"dates": ["YYYY-MM-DD", ...]}; entries that are not dates are ignored
-    (the settings page validates them; a bad one must not stop slots being opened)."""
-    raw = value.get("dates") if isinstance(value, dict) else None
-    found: set[date] = set()
-    for item in raw if isinstance(raw, list) else []:
-        try:
-            found.add(date.fromisoformat(str(item)))
-        except ValueError:
-            continue
-    return found
-
-
-async def load_holidays() -> set[date]:
-    row = await Setting.get_or_none(key=HOLIDAYS_SETTING)
-    return parse_holidays(row.value if row else None)
-
-
 async def _serialise_bulk_opens(conn: BaseDBAsyncClient) -> None:
     """Makes concurrent bulk opens (a double-clicked submit) take turns, so the duplicate check
     inside one sees the other's slots. A write that matches nothing still takes SQLite's write
@@ -173,7 +155,7 @@ async def _serialise_bulk_opens(conn: BaseDBAsyncClient) -> None:
 
 async def open_bulk(req: BulkRequest, *, now: datetime, audit: Audit | None = None) -> BulkPlan:
     """Opens the planned slots in one transaction: a failure writes nothing."""
-    holidays = await load_holidays() if req.skip_holidays else set()
+    holidays = await site_settings.load_holidays() if req.skip_holidays else set()
     # UTC bounds: SQLite compares the stored UTC text, where a +08:00 bound sorts wrongly.
     first = datetime.combine(req.first_day, time(0), rules.SHANGHAI).astimezone(UTC)
     last = datetime.combine(req.last_day + timedelta(days=1), time(0), rules.SHANGHAI).astimezone(UTC)

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from sanic import Sanic
 
+from core import site_settings
 from core.booking import BookingError, bulk, codes, staff
 from core.booking import service as booking_service
 from core.booking.checkin import check_in_any
@@ -98,8 +99,8 @@ def test_ninety_two_days_is_the_limit() -> None:
 
 
 def test_holiday_setting_ignores_junk() -> None:
-    assert bulk.parse_holidays({"dates": ["2026-10-01", "bad", 5, "2026-02-30"]}) == {date(2026, 10, 1)}
-    assert bulk.parse_holidays(None) == set() and bulk.parse_holidays({"dates": "x"}) == set()
+    assert site_settings.holidays_of({"dates": ["2026-10-01", "bad", 5, "2026-02-30"]}) == {date(2026, 10, 1)}
+    assert site_settings.holidays_of(None) == set() and site_settings.holidays_of({"dates": "x"}) == set()
 
 
 # --- on the database --------------------------------------------------------------------------------
