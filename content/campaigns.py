@@ -7,18 +7,13 @@ Shanghai-local date falls within its dates, so registrars open them like any oth
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from content.markdown import sanitise
 from core.models import CharityCampaign, Notice, Slot
 from core.notices import MAX_ID, is_public
+from core.tz import SHANGHAI, local_day
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 EVENT_SERVICE = "charity_event"
-
-
-def today_in_shanghai(now: datetime) -> date:
-    return now.astimezone(SHANGHAI).date()
 
 
 def utc_span(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
@@ -49,7 +44,7 @@ async def find_campaign(campaign_id: int, *, published_only: bool = False) -> Ch
 
 async def current_campaign(now: datetime) -> CharityCampaign | None:
     """The published campaign running today, else the next one to start (earliest first)."""
-    return await (CharityCampaign.filter(published=True, ends_on__gte=today_in_shanghai(now))
+    return await (CharityCampaign.filter(published=True, ends_on__gte=local_day(now))
                   .order_by("starts_on", "id").first())
 
 

@@ -20,7 +20,7 @@ from tortoise.functions import Sum
 
 from content import charts, kb_unanswered
 from content.routes import bp, flash, page, staff_required
-from core import stats
+from core import stats, tz
 from core.booking.rules import DEFAULT_RULES
 from core.models import Booking, Slot
 
@@ -59,12 +59,12 @@ def service_name(code: str) -> str:
 
 async def bookings_per_day(days: Sequence[date]) -> dict[str, list[int]]:
     """``{service: [bookings made on each day]}`` (by the Shanghai day they were made)."""
-    start = datetime.combine(days[0], time(), stats.SHANGHAI).astimezone(UTC)
+    start = datetime.combine(days[0], time(), tz.SHANGHAI).astimezone(UTC)
     index = {d: i for i, d in enumerate(days)}
     per: dict[str, list[int]] = {code: [0] * len(days) for code in DEFAULT_RULES}
     for service, created in await Booking.filter(created_at__gte=start).values_list(
             "service", "created_at"):
-        i = index.get(stats.local_day(created))
+        i = index.get(tz.local_day(created))
         if i is not None:
             per.setdefault(str(service), [0] * len(days))[i] += 1
     return per
@@ -84,7 +84,7 @@ def _percent(booked: int, capacity: int) -> float:
 
 
 async def dashboard_context(now: datetime) -> dict[str, Any]:
-    days = window(stats.local_day(now))
+    days = window(tz.local_day(now))
     labels = [day_label(d) for d in days]
 
     per = await bookings_per_day(days)

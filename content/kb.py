@@ -22,7 +22,7 @@ from content import audit, kb_forms
 from content.kb_forms import apply_now
 from content.messages import ERRORS
 from content.routes import bp, done_redirect, flash, page, staff_required
-from core import kb, stats
+from core import kb, tz
 from core.models import KbEntry, UnansweredQuestion
 
 PAGE_SIZE = 50
@@ -75,7 +75,7 @@ def _form_page(request: Request, values: dict[str, str], *, new: bool, errors: l
 @staff_required(*EDITOR)
 async def kb_new(request: Request) -> HTTPResponse:
     question = (request.args.get("question") or "").strip()[:kb_forms.MAX_QUESTION_CHARS]
-    values = kb_forms.blank_form(question, stats.local_day(datetime.now(UTC)))
+    values = kb_forms.blank_form(question, tz.local_day(datetime.now(UTC)))
     return _form_page(request, values, new=True, resolves=request.args.get("resolves") or "")
 
 

@@ -23,7 +23,7 @@ from content import audit, kb_forms
 from content.kb_forms import apply_now
 from content.messages import ERRORS
 from content.routes import bp, done_redirect, flash, page, staff_required
-from core import kb, stats
+from core import kb, tz
 from core.models import KbEntry, UnansweredQuestion
 from knowledge.entries import Entry
 
@@ -34,7 +34,7 @@ CHANNEL_NAMES = {"wechat": "公众号", "api": "接口", kb.SIMULATOR_CHANNEL: "
 
 
 def when(moment: datetime) -> str:
-    return moment.astimezone(stats.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(tz.SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass

@@ -10,7 +10,6 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sanic import Request
 
@@ -18,8 +17,8 @@ from content.markdown import render, summary_of
 from content.messages import ERRORS
 from core.models import CharityCampaign, Notice
 from core.notices import NoticeRuleError, check_cover
+from core.tz import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TITLE_MAX = 120
 SUMMARY_MAX = 300
 BODY_MAX = 50_000

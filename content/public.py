@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sanic import Request
 from sanic.response import HTTPResponse, html, json, raw
@@ -27,8 +26,8 @@ from content.routes import bp, templates
 from core.errors import ApiError
 from core.models import CharityCampaign, Notice
 from core.notices import public_notice, published_notices
+from core.tz import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _NOTICE = {"id": int, "title": str, "summary": str, "published_at": str, "url": str, "cover_url": str}
 _EVENT = {"slot_id": int, "title": str, "starts_at": str, "ends_at": str, "capacity": int, "remaining": int}
 _CAMPAIGN = {"id": int, "title": str, "starts_on": str, "ends_on": str, "intro_html": str,

@@ -22,7 +22,7 @@ from typing import Any
 from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.transactions import in_transaction
 
-from core import site_settings, stats
+from core import site_settings, stats, tz
 from core.models import KbEntry, Setting, UnansweredQuestion
 from core.settings import Settings
 from knowledge.entries import Entry, load_dir
@@ -296,7 +296,7 @@ class KnowledgeService:
         if user.startswith(SIMULATED_USER_PREFIX):
             channel = SIMULATOR_CHANNEL
         self.tally.add(stats.question_metric(channel, result.answered),
-                       stats.local_day(dt.datetime.now(dt.UTC)))
+                       tz.local_day(dt.datetime.now(dt.UTC)))
         if result.answered:
             return
         top = result.other or result.top

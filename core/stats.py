@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -22,13 +21,7 @@ from core.models import DailyCount
 
 log = logging.getLogger("baoshan.stats")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_METRIC_CHARS = 48
-
-
-def local_day(now: datetime) -> date:
-    """The bureau's calendar day: residents' "today" is Shanghai's, whatever the server's zone."""
-    return now.astimezone(SHANGHAI).date()
 
 
 def question_metric(channel: str, answered: bool) -> str:

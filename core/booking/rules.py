@@ -9,14 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.booking.errors import BookingError
-
-# Shanghai has had a fixed +08:00 offset without DST since 1991; a fixed offset avoids depending on
-# the host's tz database for the one zone we show.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+from core.tz import SHANGHAI
 
 MARRIAGE = "marriage_registration"
 CEREMONY = "collective_ceremony"

@@ -11,7 +11,7 @@ import pytest
 from sanic import Sanic
 
 from content import charts
-from core import stats
+from core import stats, tz
 from core.models import Booking, MiniappUser, Slot, UnansweredQuestion
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -64,8 +64,8 @@ def _row(page: str, label: str) -> list[str]:
 
 async def test_dashboard_shows_bookings_fill_rates_messages_and_gaps(app: Sanic, console: Any) -> None:
     now = datetime.now(UTC)
-    today = stats.local_day(now)
-    midnight = datetime.combine(today, time(), stats.SHANGHAI)  # Shanghai's midnight
+    today = tz.local_day(now)
+    midnight = datetime.combine(today, time(), tz.SHANGHAI)  # Shanghai's midnight
     user = await MiniappUser.create(openid="o-dash")
     upcoming = await Slot.create(service="marriage_registration", starts_at=now + timedelta(days=2),
                                  ends_at=now + timedelta(days=2, hours=1), capacity=8, booked=2)

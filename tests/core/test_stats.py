@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import httpx
 from sanic import Sanic
 
-from core import stats
+from core import stats, tz
 from core.models import DailyCount, UnansweredQuestion
 
 DAY = date(2026, 3, 1)
@@ -30,12 +30,12 @@ async def test_counts_fill_missing_days_with_zero(app: Sanic) -> None:
 
 def test_the_day_is_shanghais() -> None:
     # 17:30 UTC on 1 March is already 2 March in Shanghai.
-    assert stats.local_day(datetime(2026, 3, 1, 17, 30, tzinfo=UTC)) == date(2026, 3, 2)
-    assert stats.local_day(datetime(2026, 3, 1, 15, 59, tzinfo=UTC)) == date(2026, 3, 1)
+    assert tz.local_day(datetime(2026, 3, 1, 17, 30, tzinfo=UTC)) == date(2026, 3, 2)
+    assert tz.local_day(datetime(2026, 3, 1, 15, 59, tzinfo=UTC)) == date(2026, 3, 1)
 
 
 async def test_every_api_question_is_counted_by_outcome(app: Sanic, client: httpx.AsyncClient) -> None:
-    today = stats.local_day(datetime.now(UTC))
+    today = tz.local_day(datetime.now(UTC))
     for q in ("结婚登记要带什么", "低保怎么申请", "退休金每个月几号发", "结婚登记要带什么"):
         assert (await client.get("/api/v1/knowledge/search", params={"q": q})).status_code == 200
     # Counted in memory and written in batches (each worker's poll, and at shutdown).
@@ -52,7 +52,7 @@ async def test_simulated_users_are_counted_apart(app: Sanic) -> None:
     assert not gibberish.answered
     await kb.record_unanswered(gibberish, channel="wechat", user="sim-editor1")
     await kb.record_unanswered(await kb.asearch("结婚登记要带什么"), channel="wechat", user="oResident")
-    today = stats.local_day(datetime.now(UTC))
+    today = tz.local_day(datetime.now(UTC))
     await kb.tally.flush()
     counted = await stats.counts(["simulator.unanswered", "wechat.answered", "wechat.unanswered"],
                                  today, today)
