@@ -7,24 +7,12 @@ never fewer than N in any sliding minute, which is what the contract promises sh
 
 from __future__ import annotations
 
-from tortoise import connections
-from tortoise.backends.base.client import BaseDBAsyncClient
+from core import sql
 
 WINDOW_SECONDS = 60
-_HIT = {
-    "sqlite": "INSERT INTO rate_counter (bucket, count, expires_at) VALUES (?, 1, ?) "
-              "ON CONFLICT (bucket) DO UPDATE SET count = rate_counter.count + 1 RETURNING count",
-    "postgres": "INSERT INTO rate_counter (bucket, count, expires_at) VALUES ($1, 1, $2) "
-                "ON CONFLICT (bucket) DO UPDATE SET count = rate_counter.count + 1 RETURNING count",
-}
-_PURGE = {
-    "sqlite": "DELETE FROM rate_counter WHERE expires_at < ?",
-    "postgres": "DELETE FROM rate_counter WHERE expires_at < $1",
-}
-
-
-def _dialect(conn: BaseDBAsyncClient) -> str:
-    return "sqlite" if conn.capabilities.dialect == "sqlite" else "postgres"
+_HIT = ("INSERT INTO rate_counter (bucket, count, expires_at) VALUES (?, 1, ?) "
+        "ON CONFLICT (bucket) DO UPDATE SET count = rate_counter.count + 1 RETURNING count")
+_PURGE = "DELETE FROM rate_counter WHERE expires_at < ?"
 
 
 async def hit(scope: str, subject: str, limit: int, now_ts: float) -> int | None:
@@ -35,8 +23,7 @@ async def hit(scope: str, subject: str, limit: int, now_ts: float) -> int | None
     window = int(now_ts // WINDOW_SECONDS)
     bucket = f"{scope}:{subject}:{window}"[:200]
     expires = (window + 2) * WINDOW_SECONDS
-    conn = connections.get("default")
-    rows = await conn.execute_query_dict(_HIT[_dialect(conn)], [bucket, expires])
+    rows = await sql.fetch(_HIT, [bucket, expires])
     if rows and int(rows[0]["count"]) > limit:
         return max(1, int((window + 1) * WINDOW_SECONDS - now_ts + 0.999))
     return None
@@ -44,6 +31,4 @@ async def hit(scope: str, subject: str, limit: int, now_ts: float) -> int | None
 
 async def purge(now_ts: float) -> int:
     """Drops finished windows (called from the periodic job)."""
-    conn = connections.get("default")
-    affected, _ = await conn.execute_query(_PURGE[_dialect(conn)], [int(now_ts)])
-    return affected
+    return await sql.execute(_PURGE, [int(now_ts)])

@@ -17,28 +17,16 @@ from __future__ import annotations
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-# Literal statements per dialect (the placeholders differ); values are always bound, never formatted.
-_TAKE = {
-    "sqlite": "UPDATE booking_slot SET booked = booked + ? WHERE id = ? AND booked + ? <= capacity",
-    "postgres": "UPDATE booking_slot SET booked = booked + $1 WHERE id = $2 AND booked + $1 <= capacity",
-}
-_FREE = {
-    "sqlite": "UPDATE booking_slot SET booked = booked - ? WHERE id = ?",
-    "postgres": "UPDATE booking_slot SET booked = booked - $1 WHERE id = $2",
-}
+from core import sql
 
-
-def _dialect(conn: BaseDBAsyncClient) -> str:
-    return "sqlite" if conn.capabilities.dialect == "sqlite" else "postgres"
+_TAKE = "UPDATE booking_slot SET booked = booked + ? WHERE id = ? AND booked + ? <= capacity"
+_FREE = "UPDATE booking_slot SET booked = booked - ? WHERE id = ?"
 
 
 async def take(conn: BaseDBAsyncClient, slot_id: int, places: int) -> bool:
     """Takes ``places`` on the slot inside the caller's transaction; False when they are not left."""
-    dialect = _dialect(conn)
-    values = [places, slot_id, places] if dialect == "sqlite" else [places, slot_id]
-    affected, _ = await conn.execute_query(_TAKE[dialect], values)
-    return affected == 1
+    return await sql.execute(_TAKE, [places, slot_id, places], conn) == 1
 
 
 async def free(conn: BaseDBAsyncClient, slot_id: int, places: int) -> None:
-    await conn.execute_query(_FREE[_dialect(conn)], [places, slot_id])
+    await sql.execute(_FREE, [places, slot_id], conn)
