@@ -3,13 +3,8 @@ callback of a running `baoshan serve`, replies shown as bubbles."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +19,7 @@ from content import sim_wechat
 from content.sim_wechat import SimError
 from content.simulator import load_history
 from tests.content.conftest import Console
-from tests.support.server import ROOT, Server, free_port, wait_healthy
+from tests.support.server import running_site
 
 TOKEN, APP_ID = "sim-test-token", "wx00000000000000aa"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -119,36 +114,10 @@ async def test_page_and_refusals_in_process(app: Sanic, console: Any) -> None:
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`baoshan serve` with a token and an AES key; no public address, so the loopback call must
     find the server through the socket the console request came in on."""
-    from tests.conftest import _pg_database
-
-    var = tmp_path_factory.mktemp("sim")
-    with contextlib.ExitStack() as stack:
-        url = (stack.enter_context(_pg_database(database_url, "baoshan_sim"))
-               if database_url.startswith("postgres") else f"sqlite://{var / 'sim.sqlite3'}")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))}
-        env.update({"BAOSHAN_VAR_DIR": str(var), "BAOSHAN_DATABASE_URL": url, "PYTHONPATH": str(ROOT),
-                    "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID,
-                    "WECHAT_ENCODING_AES_KEY": AES_KEY, "WECHAT_API_BASE_URL": "http://127.0.0.1:9"})
-        port, log = free_port(), var / "serve.log"
-        with log.open("wb") as fh:
-            proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port),
-                                     "--workers", "1"], cwd=var, env=env, stdout=fh,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-        srv = Server(proc, port, log)
-        try:
-            wait_healthy(srv, limit=60)
-            subprocess.run([sys.executable, "-m", "core.cli", "staff", "add", "sim.editor", "--role",
-                            "editor"], input=f"{PASSWORD}\n".encode(), env=env, cwd=var, check=True,
-                           capture_output=True, timeout=120)
-            yield srv.base
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+    with running_site(database_url, tmp_path_factory.mktemp("sim"), "baoshan_sim", WECHAT_TOKEN=TOKEN,
+                      WECHAT_APP_ID=APP_ID, WECHAT_ENCODING_AES_KEY=AES_KEY) as site:
+        site.cli("staff", "add", "sim.editor", "--role", "editor", stdin=f"{PASSWORD}\n")
+        yield site.base
 
 
 class Chat:

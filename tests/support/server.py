@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,3 +96,56 @@ def stop(server: Server, sig: signal.Signals) -> str:
     return server.output()
 
 
+
+
+@dataclass
+class Site:
+    """A real `baoshan serve` on a database of its own, with the environment it was started with."""
+
+    server: Server
+    env: dict[str, str]
+
+    @property
+    def base(self) -> str:
+        return self.server.base
+
+    def cli(self, *args: str, stdin: str = "") -> str:
+        """Runs ``baoshan ARGS`` against the site's database; returns its standard output."""
+        done = subprocess.run([sys.executable, "-m", "core.cli", *args], input=stdin.encode(),
+                              env=self.env, cwd=self.env["BAOSHAN_VAR_DIR"], capture_output=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+        return done.stdout.decode()
+
+
+@contextlib.contextmanager
+def running_site(database_url: str, var: Path, prefix: str, **extra_env: str) -> Iterator[Site]:
+    """Starts one worker on a fresh database of the session's kind (PostgreSQL: a database created
+    for it and dropped after), waits until healthy, and stops it (then kills it) at the end."""
+    from tests.conftest import _pg_database  # the same helper the database fixtures use
+
+    with contextlib.ExitStack() as stack:
+        url = (stack.enter_context(_pg_database(database_url, prefix))
+               if database_url.startswith("postgres") else f"sqlite://{var / f'{prefix}.sqlite3'}")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))}
+        env.update({"BAOSHAN_VAR_DIR": str(var), "BAOSHAN_DATABASE_URL": url,
+                    "BAOSHAN_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
+                    "WECHAT_API_BASE_URL": "http://127.0.0.1:9"})
+        port, log = free_port(), var / "serve.log"
+        env.update({k: v.format(port=port) for k, v in extra_env.items()})
+        with log.open("wb") as fh:
+            proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port),
+                                     "--workers", "1"], cwd=var, env=env, stdout=fh,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            server = Server(proc, port, log)
+            wait_healthy(server, limit=60)
+            yield Site(server, env)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
