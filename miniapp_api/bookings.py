@@ -81,17 +81,16 @@ async def _promote(request: Request, slot_id: int) -> None:
 @openapi.response(201, _BOOKING, "预约成功（同一 Idempotency-Key 的重试返回同一预约）")
 @_errors("invalid_input", "slot_full", "slot_closed", "slot_not_found", "unauthorized", "rate_limited")
 async def create_booking(request: Request) -> HTTPResponse:
+    user = await current_user(request)  # first, so 401 and 429 always mean what they say
+    key = _idempotency_key(request)
     body = json_body(request)
     wanted = fullness.peek(body)
     full = full_slots(request)
-    # Before the session read: whether a slot is full is public (GET /slots shows it), and on a
-    # rush day this answers most attempts without touching the database. Not for a request with
-    # an Idempotency-Key: it may be the retry of a booking that took one of the places.
-    retry_safe = "idempotency-key" in request.headers
-    if wanted and not retry_safe and full.refuses(*wanted, time.monotonic()):
+    # On a rush day most attempts come after the slot filled: answer them without the slot and
+    # rules reads, validation and claim checks. Not for a request with an Idempotency-Key: it may
+    # be the retry of a booking that took one of the places.
+    if wanted and key is None and full.refuses(*wanted, time.monotonic()):
         raise from_booking_error(BookingError("slot_full"))
-    user = await current_user(request)
-    key = _idempotency_key(request)
     try:
         booking, created = await service.book(cipher(request), body, user_id=user.id,
                                               key=key, now=now(request))

@@ -1,8 +1,9 @@
 """Slots a worker has just seen full, so a rush day's flood of late attempts is refused cheaply.
 
-On 5月20日 nearly every attempt arrives after the slot has filled; each would still cost a session
-read, a rate-limit write and a slot read only to hear "slot_full". A worker that has just been told
-a slot is full answers the next attempts itself for a short while.
+On 5月20日 nearly every attempt arrives after the slot has filled; each would still cost the slot
+and rules reads, validation and claim checks only to hear "slot_full". A worker that has just been
+told a slot is full answers the next attempts itself for a short while (after authentication and
+rate limits, which still apply to everyone).
 
 Only ever used to refuse. A place is granted only by the conditional UPDATE (``capacity.take``), so
 this can never overbook; at worst a place freed on another worker is offered a second later.
