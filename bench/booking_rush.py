@@ -97,21 +97,26 @@ async def pg(url: str, sql: str) -> None:
         await conn.close()
 
 
-def cpu_seconds(root: int) -> float:
-    """User+system CPU of a process tree (the server and its workers), from /proc (Linux)."""
+def tree_pids(root: int) -> list[int]:
+    """The server's worker processes (every descendant of ``root``)."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except OSError:
                 continue
-            parents[int(entry.name)] = int(stat[1])
-    tree, grew = {root}, True
+    found, grew = {root}, True
     while grew:
-        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
-        tree |= more
+        more = {pid for pid, ppid in parents.items() if ppid in found} - found
+        found |= more
         grew = bool(more)
+    return sorted(found - {root})
+
+
+def cpu_seconds(root: int) -> float:
+    """User+system CPU of a process tree (the server and its workers), from /proc (Linux)."""
+    tree = [root, *tree_pids(root)]
     total = 0.0
     for pid in tree:
         try:
@@ -127,7 +132,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def rush(base: str, slot_id: int, attempts: int, server_pid: int) -> dict:
+async def rush(base: str, slot_id: int, attempts: int, server_pid: int, profile: str = "") -> dict:
     limits = httpx.Limits(max_connections=attempts, max_keepalive_connections=attempts)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         sem = asyncio.Semaphore(100)
@@ -163,12 +168,21 @@ async def rush(base: str, slot_id: int, attempts: int, server_pid: int) -> dict:
 
         tasks = [asyncio.create_task(book(i)) for i in range(attempts)]
         await asyncio.sleep(1.0)  # every connection open and waiting at the gate
+        spies = [subprocess.Popen(  # noqa: ASYNC220 (a fork before the clock starts)
+                  ["py-spy", "record", "-r", "500", "-f", "raw", "-o", f"{profile}.{pid}.txt",
+                                   "-p", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for pid in (tree_pids(server_pid) if profile else [])]
+        if spies:
+            await asyncio.sleep(1.0)  # py-spy attaching
         cpu = cpu_seconds(server_pid)
         wall = time.perf_counter()
         gate.set()
         results = await asyncio.gather(*tasks)
         wall = time.perf_counter() - wall
         cpu = cpu_seconds(server_pid) - cpu
+        for spy in spies:
+            spy.send_signal(2)
+            spy.wait(timeout=30)
         # Then the scripts that keep trying: a second wave of the same size after the slot filled.
         gate = asyncio.Event()
         requests = [raw_post(host, "/api/v1/miniapp/bookings", couple(slot_id, attempts + i), tokens[i])
@@ -201,6 +215,8 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--attempts", type=int, default=2000)
     p.add_argument("--capacity", type=int, default=100)
+    p.add_argument("--profile", default="", metavar="PREFIX",
+                   help="record the first wave with py-spy (installed separately) into PREFIX.<pid>.txt")
     p.add_argument("--fake-wechat", type=int, default=0, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.fake_wechat:
@@ -241,7 +257,7 @@ def main() -> int:
                 pass
             time.sleep(0.1)
         time.sleep(1.5)  # let every worker finish starting
-        result = asyncio.run(rush(base, slot_id, args.attempts, server.pid))
+        result = asyncio.run(rush(base, slot_id, args.attempts, server.pid, args.profile))
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,18 +1,46 @@
 """Fixed-window rate limits kept in the database, so every worker and host shares one count.
 
-One statement per hit: an upsert that increments and returns the window's count. A window is one
-minute; a limit of N therefore allows N requests in any one calendar minute (bursts included) and
-never fewer than N in any sliding minute, which is what the contract promises shared addresses.
+An upsert increments and returns the window's count. A window is one minute; a limit of N therefore
+allows N requests in any one calendar minute (bursts included) and never fewer than N in any sliding
+minute, which is what the contract promises shared addresses. Hits arriving together are counted by
+one multi-row upsert (core.batch); each still gets the count it would have had one at a time.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from core import sql
+from core.batch import Batched
 
 WINDOW_SECONDS = 60
-_HIT = ("INSERT INTO rate_counter (bucket, count, expires_at) VALUES (?, 1, ?) "
-        "ON CONFLICT (bucket) DO UPDATE SET count = rate_counter.count + 1 RETURNING count")
 _PURGE = "DELETE FROM rate_counter WHERE expires_at < ?"
+
+
+async def _count(hits: Sequence[tuple[str, int]], conn: BaseDBAsyncClient) -> list[int]:
+    per_bucket = Counter(bucket for bucket, _ in hits)
+    expires = dict(hits)
+    # Sorted, so two workers' batches lock the same buckets in the same order (no deadlock).
+    buckets = sorted(per_bucket)
+    values = [v for b in buckets for v in (b, per_bucket[b], expires[b])]
+    rows = await sql.fetch(
+        "INSERT INTO rate_counter (bucket, count, expires_at) VALUES "  # noqa: S608 (only ? marks)
+        + ", ".join(["(?, ?, ?)"] * len(buckets))
+        + " ON CONFLICT (bucket) DO UPDATE SET count = rate_counter.count + excluded.count"
+          " RETURNING bucket, count", values, conn)
+    after = {row["bucket"]: int(row["count"]) for row in rows}
+    seen: Counter[str] = Counter()
+    counts = []
+    for bucket, _ in hits:  # the k-th of n hits on a bucket saw the count before the others
+        seen[bucket] += 1
+        counts.append(after[bucket] - per_bucket[bucket] + seen[bucket])
+    return counts
+
+
+_HIT = Batched("rate_counter", _count, max_items=300)
 
 
 async def hit(scope: str, subject: str, limit: int, now_ts: float) -> int | None:
@@ -22,9 +50,7 @@ async def hit(scope: str, subject: str, limit: int, now_ts: float) -> int | None
         return None
     window = int(now_ts // WINDOW_SECONDS)
     bucket = f"{scope}:{subject}:{window}"[:200]
-    expires = (window + 2) * WINDOW_SECONDS
-    rows = await sql.fetch(_HIT, [bucket, expires])
-    if rows and int(rows[0]["count"]) > limit:
+    if await _HIT((bucket, (window + 2) * WINDOW_SECONDS)) > limit:
         return max(1, int((window + 1) * WINDOW_SECONDS - now_ts + 0.999))
     return None
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import time
 
 from sanic import Request
 from sanic.response import HTTPResponse, json, raw
 from sanic_ext import openapi
 
-from core.booking import BookingError, codes, fullness, service
+from core.booking import BookingError, codes, service
 from core.booking import waitlist as waitlists
 from core.crypto import FieldCipher
 from core.models import Booking, Slot
@@ -83,20 +82,10 @@ async def _promote(request: Request, slot_id: int) -> None:
 async def create_booking(request: Request) -> HTTPResponse:
     user = await current_user(request)  # first, so 401 and 429 always mean what they say
     key = _idempotency_key(request)
-    body = json_body(request)
-    wanted = fullness.peek(body)
-    full = full_slots(request)
-    # On a rush day most attempts come after the slot filled: answer them without the slot and
-    # rules reads, validation and claim checks. Not for a request with an Idempotency-Key: it may
-    # be the retry of a booking that took one of the places.
-    if wanted and key is None and full.refuses(*wanted, time.monotonic()):
-        raise from_booking_error(BookingError("slot_full"))
     try:
-        booking, created = await service.book(cipher(request), body, user_id=user.id,
-                                              key=key, now=now(request))
+        booking, created = await service.book(cipher(request), json_body(request), user_id=user.id,
+                                              key=key, now=now(request), full=full_slots(request))
     except BookingError as exc:
-        if exc.code == "slot_full" and wanted:
-            full.mark(*wanted, time.monotonic())
         raise from_booking_error(exc) from None
     headers = {} if created else {"Idempotent-Replayed": "true"}
     return json(await _view(request, booking), status=201, headers=headers, ensure_ascii=False)

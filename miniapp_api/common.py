@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sanic import Request
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core import ratelimit, sql
+from core.batch import Batched, marks
 from core.booking import BookingError
 from core.booking.fullness import FullSlots
 from core.crypto import FieldCipher, sha256_hex
@@ -20,6 +22,20 @@ from miniapp_api.messages import status_and_message
 @dataclass(frozen=True)
 class CurrentUser:
     id: int
+
+
+async def _sessions(hashes: Sequence[str], conn: BaseDBAsyncClient) -> list[dict[str, Any] | None]:
+    # On every request, so hand-written and batched (see core.batch); the expiry is compared by
+    # the caller because SQLite keeps timestamps as text.
+    wanted = sorted(set(hashes))
+    rows = await sql.fetch("SELECT id, user_id, expires_at, token_hash FROM miniapp_session "  # noqa: S608 (only ? marks)
+                           f"WHERE revoked = ? AND token_hash IN ({marks(len(wanted))})",
+                           [False, *wanted], conn)
+    by_hash = {row["token_hash"]: row for row in rows}
+    return [by_hash.get(h) for h in hashes]
+
+
+_SESSION = Batched("session", _sessions)
 
 
 def api_error(code: str, *, field: str | None = None, detail: str | None = None,
@@ -80,15 +96,12 @@ async def current_user(request: Request) -> CurrentUser:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise api_error("unauthorized")
-    # One indexed read on every request, so hand-written (see core.sql); the expiry is compared
-    # here because SQLite keeps timestamps as text.
-    rows = await sql.fetch("SELECT id, user_id, expires_at FROM miniapp_session "
-                           "WHERE token_hash = ? AND revoked = ?", [sha256_hex(token.strip()), False])
-    expires = sql.aware(rows[0]["expires_at"]) if rows else None
-    if expires is None or expires <= now(request):
+    row = await _SESSION(sha256_hex(token.strip()))
+    expires = sql.aware(row["expires_at"]) if row else None
+    if row is None or expires is None or expires <= now(request):
         raise api_error("unauthorized")
-    request.ctx.session_id = rows[0]["id"]
-    user_id = int(rows[0]["user_id"])
+    request.ctx.session_id = row["id"]
+    user_id = int(row["user_id"])
     await limit(request, "user", str(user_id), request.app.ctx.settings.rate_limit_per_user)
     return CurrentUser(user_id)
 

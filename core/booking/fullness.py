@@ -1,9 +1,15 @@
-"""Slots a worker has just seen full, so a rush day's flood of late attempts is refused cheaply.
+"""Slots a worker knows to be full, so a rush day's flood of attempts is refused cheaply.
 
-On 5月20日 nearly every attempt arrives after the slot has filled; each would still cost the slot
-and rules reads, validation and claim checks only to hear "slot_full". A worker that has just been
-told a slot is full answers the next attempts itself for a short while (after authentication and
-rate limits, which still apply to everyone).
+On 5月20日 2,000 attempts arrive for 100 places. Each would otherwise run the booking transaction
+only to hear "slot_full" from the conditional UPDATE, and on SQLite those transactions run one at a
+time. So a worker remembers, for a short while, how many places a slot has left at most:
+
+- a booking that takes the last places records 0 left as soon as it commits;
+- an attempt refused by the UPDATE records that its party did not fit.
+
+Attempts on one slot also take turns in this worker before their transaction (``turn``): they would
+queue on the slot's row (PostgreSQL) or the database's write lock (SQLite) anyway, and waiting here
+instead lets the ones behind a booking that filled the slot be answered without a transaction.
 
 Only ever used to refuse. A place is granted only by the conditional UPDATE (``capacity.take``), so
 this can never overbook; at worst a place freed on another worker is offered a second later.
@@ -11,6 +17,10 @@ this can never overbook; at worst a place freed on another worker is offered a s
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,30 +29,55 @@ _MAX_SLOTS = 10_000
 
 
 @dataclass
+class _Turn:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+@dataclass
 class FullSlots:
     ttl: float = TTL_SECONDS
-    # slot id → (places known to be left at most, monotonic deadline)
+    clock: Callable[[], float] = time.monotonic
+    # slot id → (places known to be left at most, clock deadline)
     _seen: dict[int, tuple[int, float]] = field(default_factory=dict)
+    _turns: dict[int, _Turn] = field(default_factory=dict)
 
-    def refuses(self, slot_id: int, party: int, now: float) -> bool:
+    def refuses(self, slot_id: int, party: int, now: float | None = None) -> bool:
         seen = self._seen.get(slot_id)
         if seen is None:
             return False
         left, until = seen
-        if now >= until:
+        if (self.clock() if now is None else now) >= until:
             del self._seen[slot_id]
             return False
         return party > left
 
-    def mark(self, slot_id: int, party: int, now: float) -> None:
-        """A booking for ``party`` places was refused as full: at most party - 1 are left."""
+    def note_left(self, slot_id: int, left: int, now: float | None = None) -> None:
+        """At most ``left`` places remain on the slot (until the memory expires or a place is freed)."""
         if len(self._seen) >= _MAX_SLOTS:
             self._seen.clear()  # bounded memory; forgetting only costs a database read
-        self._seen[slot_id] = (max(0, party - 1), now + self.ttl)
+        self._seen[slot_id] = (max(0, left), (self.clock() if now is None else now) + self.ttl)
+
+    def mark(self, slot_id: int, party: int, now: float | None = None) -> None:
+        """A booking for ``party`` places was refused as full: at most party - 1 are left."""
+        self.note_left(slot_id, party - 1, now)
 
     def forget(self, slot_id: int) -> None:
         """A place was freed here (cancel, reschedule away)."""
         self._seen.pop(slot_id, None)
+
+    @asynccontextmanager
+    async def turn(self, slot_id: int) -> AsyncIterator[None]:
+        """One booking transaction per slot at a time in this worker (see the module note)."""
+        entry = self._turns.setdefault(slot_id, _Turn())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if not entry.users:
+                del self._turns[slot_id]
 
 
 def peek(body: Any) -> tuple[int, int] | None:

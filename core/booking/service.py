@@ -10,44 +10,15 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core import sql
-from core.booking import capacity, codes, rules
+from core.booking import capacity, codes, fullness, rules
 from core.booking.application import Application, validate
 from core.booking.errors import BookingError
+from core.booking.fullness import FullSlots
+from core.booking.reads import any_claimed, get_slot, load_rules
 from core.crypto import FieldCipher
 from core.models import Booking, BookingClaim, IdempotencyKey, Notification, Slot
 
-RULES_SETTING = "booking_rules"
 _CODE_ATTEMPTS = 3
-
-
-async def load_rules() -> dict[str, rules.ServiceRule]:
-    """Defaults merged with staff overrides kept in the ``booking_rules`` setting."""
-    # On every booking attempt, so hand-written (see core.sql); the JSON comes back as text.
-    rows = await sql.fetch("SELECT value FROM setting WHERE key = ?", [RULES_SETTING])
-    value = rows[0]["value"] if rows else None
-    return rules.merge_rules(json.loads(value) if isinstance(value, str | bytes) else value)
-
-
-async def get_slot(slot_id: int) -> Slot:
-    """The slot to book, wait for or move to; one staff have closed is refused (slot_closed)."""
-    # Read on every booking attempt, so hand-written (see core.sql); the row still comes back as
-    # a Slot with its fields converted by the ORM.
-    rows = await sql.fetch("SELECT * FROM booking_slot WHERE id = ?", [slot_id])
-    if not rows:
-        raise BookingError("slot_not_found", field="slot_id")
-    slot = Slot._init_from_db(**rows[0])
-    if slot.closed_at is not None:
-        raise BookingError("slot_closed", field="slot_id")
-    return slot
-
-
-async def refuse_if_closed(slot_id: int) -> None:
-    """Run after taking a place, inside the same transaction. The read above (get_slot) may predate
-    a closure; this one comes after our conditional UPDATE, which waited for any closing
-    transaction holding the slot row, so it sees the closure and our transaction rolls back."""
-    if await Slot.filter(id=slot_id, closed_at__isnull=False).exists():
-        raise BookingError("slot_closed")
 
 
 def slot_day(slot: Slot) -> Any:
@@ -81,14 +52,13 @@ def reminder_due(slot: Slot, now: datetime) -> datetime:
 
 
 async def insert_booking(cipher: FieldCipher, slot: Slot, application: Application, user_id: int,
-                         claims: list[str], now: datetime) -> Booking:
+                         claims: list[str], now: datetime) -> tuple[Booking, int]:
     """Takes the place and records the booking; call inside a transaction, after any other writes
-    that must come first. Raises slot_full (the caller's transaction then rolls back) or
-    IntegrityError when a claim is already held."""
+    that must come first. Returns the booking and the places left after it. Raises slot_full or
+    slot_closed (the caller's transaction then rolls back) or IntegrityError when a claim is
+    already held."""
     conn = Booking._meta.db  # the transaction's connection: in_transaction sets it in context
-    if not await capacity.take(conn, slot.id, application.party_size):
-        raise BookingError("slot_full")
-    await refuse_if_closed(slot.id)
+    left = await capacity.take_or_refuse(conn, slot.id, application.party_size)
     booking = await Booking.create(
         user_id=user_id, slot_id=slot.id, service=slot.service, status="confirmed",
         code=codes.new_code(), party_size=application.party_size,
@@ -99,7 +69,7 @@ async def insert_booking(cipher: FieldCipher, slot: Slot, application: Applicati
     await BookingClaim.bulk_create([BookingClaim(key=k, booking_id=booking.id) for k in sorted(claims)])
     await Notification.create(user_id=user_id, booking_id=booking.id, kind="reminder",
                               due_at=reminder_due(slot, now))
-    return booking
+    return booking, left
 
 
 async def _replayed(user_id: int, key: str | None) -> Booking | None:
@@ -110,15 +80,16 @@ async def _replayed(user_id: int, key: str | None) -> Booking | None:
 
 
 async def book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
-               now: datetime) -> tuple[Booking, bool]:
+               now: datetime, full: FullSlots | None = None) -> tuple[Booking, bool]:
     """Books a place; returns (booking, created). The same (user, Idempotency-Key) always returns
     the same booking, also for retries racing each other: the key row is the transaction's first
-    write, so a concurrent retry waits on its unique index and then finds the committed booking."""
+    write, so a concurrent retry waits on its unique index and then finds the committed booking.
+    ``full`` is the worker's memory of full slots (a fresh one remembers nothing)."""
     existing = await _replayed(user_id, key)
     if existing is not None:
         return existing, False
     try:
-        return await _book(cipher, body, user_id=user_id, key=key, now=now)
+        return await _book(cipher, body, user_id=user_id, key=key, now=now, full=full or FullSlots())
     except BookingError:
         # A racing retry with the same key may have committed meanwhile (and now holds the claim
         # or the last place): the resident gets that booking, not an error.
@@ -129,33 +100,48 @@ async def book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
 
 
 async def _book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
-                now: datetime) -> tuple[Booking, bool]:
+                now: datetime, full: FullSlots) -> tuple[Booking, bool]:
+    # Refusals from memory come first: on a rush day most attempts arrive after the slot filled.
+    # (With an Idempotency-Key, book() looks for a committed booking before believing them.)
+    wanted = fullness.peek(body)
+    if wanted and full.refuses(*wanted):
+        raise BookingError("slot_full")
     slot = await get_slot(rules.parse_slot_id(body.get("slot_id") if isinstance(body, dict) else None))
     rule = (await load_rules())[slot.service]
     application = validate(slot.service, body, slot_day(slot), now.astimezone(rules.SHANGHAI).date())
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
-    if slot.booked + application.party_size > slot.capacity:
-        # Fast refusal on a rush day: most requests arrive after the slot has filled, and answering
-        # them from the read we already made keeps them out of the write queue. This read only ever
-        # refuses; a place is only ever granted by the conditional UPDATE in insert_booking.
+    party = application.party_size
+    if slot.booked + party > slot.capacity:
+        # The read only ever refuses; a place is only ever granted by the conditional UPDATE.
+        full.note_left(slot.id, slot.capacity - slot.booked)
         raise BookingError("slot_full")
     for _ in range(_CODE_ATTEMPTS):
         claims = await claim_keys(cipher, application, slot, user_id)
         # A friendly early answer only; the unique claim index is what actually enforces the rule.
-        if await BookingClaim.filter(key__in=claims).exists():
+        if await any_claimed(claims):
             raise BookingError("duplicate_booking")
         try:
-            async with in_transaction():
-                idem = await IdempotencyKey.create(user_id=user_id, key=key) if key else None
-                booking = await insert_booking(cipher, slot, application, user_id, claims, now)
-                if idem is not None:
-                    await IdempotencyKey.filter(id=idem.id).update(booking_id=booking.id)
+            async with full.turn(slot.id):
+                if full.refuses(slot.id, party):  # filled while this attempt waited its turn
+                    raise BookingError("slot_full")
+                try:
+                    async with in_transaction():
+                        idem = await IdempotencyKey.create(user_id=user_id, key=key) if key else None
+                        booking, left = await insert_booking(cipher, slot, application, user_id,
+                                                             claims, now)
+                        if idem is not None:
+                            await IdempotencyKey.filter(id=idem.id).update(booking_id=booking.id)
+                except BookingError as exc:
+                    if exc.code == "slot_full":
+                        full.mark(slot.id, party)
+                    raise
+                full.note_left(slot.id, left)  # committed: the next attempts here can know
             return booking, True
         except IntegrityError:
             existing = await _replayed(user_id, key)
             if existing is not None:
                 return existing, False
-            if await BookingClaim.filter(key__in=claims).exists():
+            if await any_claimed(claims):
                 raise BookingError("duplicate_booking") from None
             # Otherwise a booking-code collision or a claim freed meanwhile: try again.
     raise BookingError("duplicate_booking")
@@ -229,9 +215,7 @@ async def reschedule(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, 
             # transaction rolls back and the old booking and its place are untouched.
             for slot_id in sorted((old.id, new.id)):
                 if slot_id == new.id:
-                    if not await capacity.take(conn, new.id, booking.party_size):
-                        raise BookingError("slot_full")
-                    await refuse_if_closed(new.id)
+                    await capacity.take_or_refuse(conn, new.id, booking.party_size)
                 else:
                     await capacity.free(conn, old.id, booking.party_size)
             if new_claims != old_claims:

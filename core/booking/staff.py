@@ -97,7 +97,7 @@ async def close_slot(slot_id: int, reason: str, *, now: datetime,
             await _slot_or_error(slot_id)
             raise BookingError("slot_closed")
         # Bookings committed between the two statements (they held the slot row, not ours); later
-        # ones see closed_at after taking their place and roll back (service.insert_booking).
+        # ones find closed_at in the capacity UPDATE and are refused (capacity.take).
         await Booking.filter(slot_id=slot_id, status="confirmed").update(status="closed")
         rows = await Booking.filter(slot_id=slot_id, status="closed").values("id", "user_id",
                                                                              "party_size")

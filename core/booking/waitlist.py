@@ -13,9 +13,9 @@ from tortoise.transactions import in_transaction
 from core.booking import rules
 from core.booking.application import validate
 from core.booking.errors import BookingError
-from core.booking.service import claim_keys, get_slot, insert_booking, load_rules, slot_day
+from core.booking.service import any_claimed, claim_keys, get_slot, insert_booking, load_rules, slot_day
 from core.crypto import FieldCipher
-from core.models import Booking, BookingClaim, Notification, WaitlistEntry
+from core.models import Booking, Notification, WaitlistEntry
 
 log = logging.getLogger("baoshan.booking.waitlist")
 _MAX_PROMOTIONS_PER_CALL = 20
@@ -28,7 +28,7 @@ async def join(cipher: FieldCipher, body: Any, *, user_id: int, now: datetime) -
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
     if slot.booked + application.party_size <= slot.capacity:
         raise BookingError("slot_available")  # a place is free: book it instead of waiting
-    if await BookingClaim.filter(key__in=await claim_keys(cipher, application, slot, user_id)).exists():
+    if await any_claimed(await claim_keys(cipher, application, slot, user_id)):
         raise BookingError("duplicate_booking")  # promotion would fail anyway: say so now
     try:
         return await WaitlistEntry.create(
@@ -81,7 +81,7 @@ async def promote(cipher: FieldCipher, slot_id: int, *, now: datetime) -> list[B
                     status="promoted", active_key=None)
                 if not won:
                     continue  # another worker promoted this entry
-                booking = await insert_booking(cipher, slot, application,
+                booking, _ = await insert_booking(cipher, slot, application,
                                                entry.user_id, claims, now)  # type: ignore[attr-defined]
                 await WaitlistEntry.filter(id=entry.id).update(booking_id=booking.id)
                 await Notification.create(user_id=booking.user_id, booking_id=booking.id,  # type: ignore[attr-defined]

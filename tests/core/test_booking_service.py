@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sanic import Sanic
 
-from core.booking import BookingError, codes, rules, service
+from core.booking import BookingError, codes, reads, rules, service
 from core.booking.checkin import check_in
 from core.booking.slots import local_times, open_slot
 from core.crypto import FieldCipher
@@ -53,10 +53,10 @@ async def test_staff_rules_override_the_defaults(app: Sanic, cipher: FieldCipher
     user = await MiniappUser.create(openid="o-rules")
     slot = await _slot(day_offset=10)
     now = datetime.now(UTC)
-    await Setting.create(key=service.RULES_SETTING, value={"charity_event": {"days_ahead": 3}})
+    await Setting.create(key=reads.RULES_SETTING, value={"charity_event": {"days_ahead": 3}})
     with pytest.raises(BookingError, match="not_open"):
         await service.book(cipher, _body(slot.id), user_id=user.id, key=None, now=now)
-    await Setting.filter(key=service.RULES_SETTING).update(value={"charity_event": {"days_ahead": 30}})
+    await Setting.filter(key=reads.RULES_SETTING).update(value={"charity_event": {"days_ahead": 30}})
     booking, _ = await service.book(cipher, _body(slot.id), user_id=user.id, key=None, now=now)
     assert booking.status == "confirmed"
 
@@ -68,3 +68,33 @@ def test_local_times_are_shanghai_wall_clock() -> None:
         local_times("2026-08-19", "10:00", "09:00")
     with pytest.raises(BookingError):
         local_times("2026-02-30", "10:00", "11:00")
+
+
+async def test_a_worker_remembers_the_slot_it_filled(app: Sanic, cipher: FieldCipher) -> None:
+    """Thirty attempts at once on five places with the worker's memory: exactly five confirmed,
+    the memory refuses the next attempt, and a place freed meanwhile is offered once it expires."""
+    from core.booking.fullness import FullSlots
+    from core.models import Booking
+
+    slot = await _slot(day_offset=2)
+    users = [await MiniappUser.create(openid=f"o-rush-{i}") for i in range(31)]
+    clock = [100.0]
+    full = FullSlots(clock=lambda: clock[0])
+
+    async def attempt(user_id: int) -> str:
+        try:
+            await service.book(cipher, _body(slot.id), user_id=user_id, key=None,
+                               now=datetime.now(UTC), full=full)
+            return "confirmed"
+        except BookingError as exc:
+            return exc.code
+
+    outcomes = await asyncio.gather(*[attempt(u.id) for u in users[:30]])
+    assert outcomes.count("confirmed") == 5 and outcomes.count("slot_full") == 25
+    assert full.refuses(slot.id, 1)
+    first = await Booking.filter(slot_id=slot.id).order_by("id").first()
+    await service.cancel(first.id, user_id=first.user_id, now=datetime.now(UTC))  # type: ignore[union-attr]
+    assert await attempt(users[30].id) == "slot_full"  # still within the memory's second
+    clock[0] += 1.0
+    assert await attempt(users[30].id) == "confirmed"
+    assert (await reads.get_slot(slot.id)).booked == 5

@@ -163,7 +163,7 @@ async def test_reschedule_takes_the_new_place_or_keeps_the_old(client, login) ->
     assert [(await Slot.get(id=s.id)).booked for s in (s1, s2, s3)] == [1, 1, 0]
     moved = await client.post(f"{API}/bookings/{mine['id']}/reschedule", json={"slot_id": s3.id},
                               headers=auth)
-    assert moved.status_code == 200 and moved.json()["slot_id"] == s3.id
+    assert moved.status_code == 200 and moved.json()["slot_id"] == s3.id, moved.text
     assert [(await Slot.get(id=s.id)).booked for s in (s1, s2, s3)] == [0, 1, 1]
 
 
