@@ -101,12 +101,22 @@ async def book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
 
 async def _book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
                 now: datetime, full: FullSlots) -> tuple[Booking, bool]:
-    # Refusals from memory come first: on a rush day most attempts arrive after the slot filled.
+    # Refusals from memory first: on a rush day most attempts arrive after the slot filled.
     # (With an Idempotency-Key, book() looks for a committed booking before believing them.)
     wanted = fullness.peek(body)
     if wanted and full.refuses(*wanted):
         raise BookingError("slot_full")
     slot = await get_slot(rules.parse_slot_id(body.get("slot_id") if isinstance(body, dict) else None))
+    # Attempts on one slot take turns in this worker (see core.booking.fullness): those behind the
+    # booking that took the last place are refused from memory, without validation or a transaction.
+    async with full.turn(slot.id):
+        if wanted and full.refuses(*wanted):
+            raise BookingError("slot_full")
+        return await _book_slot(cipher, body, slot, user_id=user_id, key=key, now=now, full=full)
+
+
+async def _book_slot(cipher: FieldCipher, body: Any, slot: Slot, *, user_id: int, key: str | None,
+                     now: datetime, full: FullSlots) -> tuple[Booking, bool]:
     rule = (await load_rules())[slot.service]
     application = validate(slot.service, body, slot_day(slot), now.astimezone(rules.SHANGHAI).date())
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
@@ -121,21 +131,18 @@ async def _book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None
         if await any_claimed(claims):
             raise BookingError("duplicate_booking")
         try:
-            async with full.turn(slot.id):
-                if full.refuses(slot.id, party):  # filled while this attempt waited its turn
-                    raise BookingError("slot_full")
-                try:
-                    async with in_transaction():
-                        idem = await IdempotencyKey.create(user_id=user_id, key=key) if key else None
-                        booking, left = await insert_booking(cipher, slot, application, user_id,
-                                                             claims, now)
-                        if idem is not None:
-                            await IdempotencyKey.filter(id=idem.id).update(booking_id=booking.id)
-                except BookingError as exc:
-                    if exc.code == "slot_full":
-                        full.mark(slot.id, party)
-                    raise
-                full.note_left(slot.id, left)  # committed: the next attempts here can know
+            try:
+                async with in_transaction():
+                    idem = await IdempotencyKey.create(user_id=user_id, key=key) if key else None
+                    booking, left = await insert_booking(cipher, slot, application, user_id,
+                                                         claims, now)
+                    if idem is not None:
+                        await IdempotencyKey.filter(id=idem.id).update(booking_id=booking.id)
+            except BookingError as exc:
+                if exc.code == "slot_full":
+                    full.mark(slot.id, party)
+                raise
+            full.note_left(slot.id, left)  # committed: the next attempts here can know
             return booking, True
         except IntegrityError:
             existing = await _replayed(user_id, key)
