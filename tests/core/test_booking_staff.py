@@ -12,12 +12,15 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from sanic import Sanic
+from tortoise.transactions import in_transaction
 
 from core import site_settings
 from core.booking import BookingError, bulk, codes, staff
 from core.booking import service as booking_service
+from core.booking.application import validate
 from core.booking.checkin import check_in_any
 from core.booking.export import booking_row, content_disposition, neutralise, to_csv, to_xlsx
+from core.booking.reads import get_slot
 from core.booking.rules import SHANGHAI
 from core.booking.slots import open_slot
 from core.crypto import FieldCipher
@@ -258,19 +261,19 @@ async def test_bookings_racing_a_closure_end_up_closed_or_refused(app: Sanic, ci
 
 
 async def test_a_booking_that_read_the_slot_before_the_closure_is_refused(
-        app: Sanic, cipher: FieldCipher, monkeypatch: pytest.MonkeyPatch) -> None:
+        app: Sanic, cipher: FieldCipher) -> None:
     """The narrow window the race above rarely hits: the booking's read of the slot predates the
-    closure, its conditional UPDATE comes after it."""
+    closure, its conditional UPDATE comes after it (and finds ``closed_at`` set)."""
     slot = await _slot(5)
-    stale = await Slot.get(id=slot.id)
+    stale = await get_slot(slot.id)  # the snapshot a booking attempt read before the closure
     await staff.close_slot(slot.id, "停电", now=NOW)
-
-    async def read_before_closure(slot_id: int, **_: object) -> Slot:
-        return stale
-
-    monkeypatch.setattr(booking_service, "get_slot", read_before_closure)
+    body = {"slot_id": slot.id, "name": "陈七", "phone": "13900000000", "party_size": 1}
+    application = validate(stale.service, body, stale.starts_at.astimezone(SHANGHAI).date(),
+                           NOW.astimezone(SHANGHAI).date())
     with pytest.raises(BookingError, match="slot_closed"):
-        await _book(cipher, slot)
+        async with in_transaction():
+            await booking_service.insert_booking(cipher, stale, application, await _user(),
+                                                 [f"charity:{slot.id}:late"], NOW)
     assert not await Booking.filter(slot_id=slot.id).exists()
     assert (await Slot.get(id=slot.id)).booked == 0
 
