@@ -147,6 +147,7 @@ async def slot_capacity(request: Request, slot_id: int) -> HTTPResponse:
         value = parse_int(request.form.get("capacity"), "capacity", "名额")
         change = await staff.change_capacity(cipher(request), slot_id, value, now=now(request),
                                              audit=record)
+        request.app.ctx.full_slots.forget(slot_id)  # new places are offered here at once
     except BookingError as exc:
         status, text = console_error(exc)
         return await _slot_page(request, slot_id, status=status, error=text)

@@ -10,6 +10,7 @@ from sanic.response import HTTPResponse, json
 from sanic_ext import Extend, openapi
 
 from core import db, health, http
+from core.booking.fullness import FullSlots
 from core.errors import JsonErrorHandler
 from core.logs import configure_logging
 from core.settings import Settings
@@ -37,6 +38,9 @@ def create_app(settings: Settings) -> Sanic:
         OAS_URI_TO_JSON="/openapi.json",
     )
     app.ctx.settings = settings
+    # This worker's memory of full slots and its per-slot turns (core.booking.fullness): shared by
+    # the mini-program, which books, and the console, which frees places by raising capacity.
+    app.ctx.full_slots = FullSlots()
     Extend(app)
     app.ext.openapi.describe(
         "宝山民政 API",

@@ -66,10 +66,8 @@ def cipher(request: Request) -> FieldCipher:
 
 def full_slots(request: Request) -> FullSlots:
     """This worker's memory of slots it has just seen full (see core.booking.fullness)."""
-    ctx = request.app.ctx
-    if getattr(ctx, "full_slots", None) is None:
-        ctx.full_slots = FullSlots()
-    return ctx.full_slots
+    full: FullSlots = request.app.ctx.full_slots
+    return full
 
 
 def client_address(request: Request) -> str:

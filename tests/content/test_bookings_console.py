@@ -15,6 +15,7 @@ import pytest
 from sanic import Sanic
 
 from core.booking import codes
+from core.booking.fullness import FullSlots
 from core.booking.rules import SHANGHAI
 from core.booking.slots import open_slot
 from core.crypto import FieldCipher
@@ -132,7 +133,9 @@ async def test_bad_bulk_input_is_a_chinese_4xx_and_writes_nothing(
 
 
 async def test_slot_page_lists_masked_bookings_and_changes_capacity(
-        client: httpx.AsyncClient, login, console: ConsoleFactory, clock: Clock) -> None:  # noqa: F811
+        app: Sanic, client: httpx.AsyncClient, login, console: ConsoleFactory, clock: Clock) -> None:  # noqa: F811
+    # A worker memory of full slots that would outlast the test: only forgetting can clear it.
+    app.ctx.full_slots = FullSlots(ttl=3600)
     slot = await _slot("marriage_registration", 3, day=MONDAY + timedelta(days=2))
     body = couple(slot.id)
     made = await client.post(f"{API}/bookings", json=body, headers=await login("u1"))
@@ -155,11 +158,16 @@ async def test_slot_page_lists_masked_bookings_and_changes_capacity(
     row = await AuditLog.get(action="slot.capacity")
     assert row.target == f"slot:{slot.id}" and row.before["capacity"] == 3 and row.after["capacity"] == 2
     # A full slot with a waiting list: more places promote the first in line.
+    refused = await client.post(f"{API}/bookings", json=couple(slot.id, seq=3), headers=await login("u3"))
+    assert refused.json()["error"]["code"] == "slot_full"  # and this worker remembers it full
     waiting = await client.post(f"{API}/waitlist", json=couple(slot.id, seq=3), headers=await login("u3"))
     assert waiting.status_code == 201, waiting.text
     more = await c.post(f"/console/slots/{slot.id}/capacity", data={"capacity": "5"})
     assert more.headers["location"].endswith("done=slot_capacity_promoted")
     assert await Booking.filter(slot_id=slot.id, status="confirmed").count() == 3
+    # The slot was remembered full when its last place went; the new places are offered at once.
+    late = await client.post(f"{API}/bookings", json=couple(slot.id, seq=4), headers=await login("u4"))
+    assert late.status_code == 201, late.text
     assert (await c.get(f"/console/slots/{slot.id}/capacity")).status_code == 405
     assert (await c.get("/console/slots/999999")).status_code == 404
 
