@@ -28,6 +28,8 @@ ERRORS: dict[str, str] = {
     "notice_cover_too_big": "封面图片不能超过2MB，请压缩后再上传。",
     "notice_cover_type": "封面只能是 PNG、JPEG 或 WebP 图片（按文件内容判断，改扩展名无效）。",
     "notice_bad_campaign": "所选的慈善周活动不存在。",
+    "notice_conflict": ("该通知在您编辑期间已被他人保存。您的输入仍在下方；"
+                        "请另开页面查看最新内容，合并后再保存。"),
     "notice_public_missing": "该通知不存在、尚未发布或已撤下。",
     "charity_not_found": "找不到该慈善周活动。",
     "charity_title_required": "请填写活动名称。",

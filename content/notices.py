@@ -66,14 +66,22 @@ async def notice_list(request: Request) -> HTTPResponse:
                 has_next=len(rows) > PER_PAGE)
 
 
+class _Conflict(Exception):
+    """Someone saved the notice after this form was loaded."""
+
+
 async def _editor(request: Request, notice: Notice | None, form: NoticeForm, *, status: int = 200,
-                  errors: list[str] | None = None, preview: str | None = None) -> HTTPResponse:
+                  errors: list[str] | None = None, preview: str | None = None,
+                  modified: str | None = None) -> HTTPResponse:
+    """``modified`` is the version the form was loaded from, carried through re-shown forms so a
+    save after someone else's still counts as a conflict."""
     now = datetime.now(UTC)
     current = effective_state(notice.status, notice.publish_at, now) if notice else "draft"
     context: dict[str, Any] = {
         "notice": notice, "form": form, "errors": errors or [], "preview": preview,
         "state": current, "state_name": NOTICE_STATE_NAMES[current], "allowed": ALLOWED[current],
         "is_new": notice is None,
+        "modified": modified if modified is not None else (notice.updated_at.isoformat() if notice else ""),
         "publish_at": local_text(notice.publish_at) if notice else "",
         "has_cover": bool(notice and notice.cover_type),
         "cover_version": int(notice.updated_at.timestamp()) if notice else 0,
@@ -136,35 +144,56 @@ async def notice_cover_preview(request: Request, notice_id: int) -> HTTPResponse
                headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-cache"})
 
 
+def _expected(modified: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(modified) if modified else None
+    except ValueError:
+        return None
+
+
 async def _submit(request: Request, notice: Notice | None) -> HTTPResponse:
     form = NoticeForm.from_request(request)
     action = request.form.get("action") or "save"
+    modified = request.form.get("modified") or ""
     checked = await check(request, form, action)
     if action == "preview":
         return await _editor(request, notice, form, status=422 if checked.errors else 200,
-                             errors=checked.errors, preview=checked.body_html)
+                             errors=checked.errors, preview=checked.body_html, modified=modified)
     if checked.errors:
-        return await _editor(request, notice, form, status=422, errors=checked.errors)
+        return await _editor(request, notice, form, status=422, errors=checked.errors, modified=modified)
     now = datetime.now(UTC)
     try:
         moved = transition(notice.status if notice else "draft", notice.publish_at if notice else None,
                            action, now, checked.requested_at)
     except NoticeRuleError as exc:
         status = 409 if exc.code.startswith("notice_cannot") or exc.code == "notice_bad_action" else 422
-        return await _editor(request, notice, form, status=status, errors=[ERRORS[exc.code]])
-    saved = await _save(request, notice, checked, form, moved.status, moved.publish_at)
+        return await _editor(request, notice, form, status=status, errors=[ERRORS[exc.code]],
+                             modified=modified)
+    try:
+        saved = await _save(request, notice, checked, form, moved.status, moved.publish_at,
+                            _expected(modified))
+    except _Conflict:
+        return await _editor(request, notice, form, status=409, errors=[ERRORS["notice_conflict"]],
+                             modified=modified)
     return done_redirect(f"/console/notices/{saved.id}", _DONE[action])
 
 
 async def _save(request: Request, notice: Notice | None, checked: Checked, form: NoticeForm,
-                status: str, publish_at: datetime | None) -> Notice:
-    """Writes the notice and its audit rows in one transaction: all of it or none of it."""
+                status: str, publish_at: datetime | None, expected: datetime | None) -> Notice:
+    """Writes the notice and its audit rows in one transaction: all of it or none of it. Raises
+    _Conflict when the notice is no longer the version the form was loaded from (``expected``;
+    without one, the version read for this request)."""
     staff = request.ctx.staff
     before = snapshot(notice) if notice else None
     old_status = notice.status if notice else "draft"
     async with in_transaction():
         if notice is None:
             notice = Notice(author=staff.username)
+        # Write first, conditionally: of two saves from the same version exactly one matches,
+        # and the other editor's work is not overwritten.
+        elif not await Notice.filter(id=notice.id, updated_at=expected or notice.updated_at).update(
+                updated_at=datetime.now(UTC)):
+            raise _Conflict
         notice.title, notice.summary = checked.title, checked.summary
         notice.body, notice.body_html = checked.body, checked.body_html
         notice.campaign_id = checked.campaign_id  # type: ignore[attr-defined]

@@ -276,3 +276,29 @@ async def test_editors_and_admins_only(console: ConsoleFactory) -> None:
     admin = await console("admin")
     assert (await admin.get("/console/notices")).status_code == 200
     assert notice_id(await create(admin)) > 0
+
+
+async def test_two_editors_saving_one_notice_do_not_overwrite_each_other(console: ConsoleFactory) -> None:
+    first, second = await console("editor"), await console("editor")
+    nid = notice_id(await create(first))
+    pages = [await c.get(f"/console/notices/{nid}") for c in (first, second)]
+    versions = [re.search(r'name="modified" value="([^"]+)"', p.text).group(1) for p in pages]  # type: ignore[union-attr]
+    assert versions[0] == versions[1]
+    saved = await first.post(f"/console/notices/{nid}", data={"title": "甲的标题", "body": "甲",
+                                                            "action": "save", "modified": versions[0]})
+    assert notice_id(saved) == nid
+    late = await second.post(f"/console/notices/{nid}", data={"title": "乙的标题", "body": "乙",
+                                                            "action": "save", "modified": versions[1]})
+    assert late.status_code == 409 and "已被他人保存" in late.text
+    assert "乙的标题" in late.text  # their input is still there to merge
+    # A refusal of another kind keeps the stale version, so a second try is refused too.
+    again = await second.post(f"/console/notices/{nid}", data={"title": "", "modified": versions[1]})
+    assert again.status_code == 422 and f'value="{versions[1]}"' in again.text
+    notice = await Notice.get(id=nid)
+    assert notice.title == "甲的标题" and notice.body == "甲"
+    assert await AuditLog.filter(action="notice.update", target=str(nid)).count() == 1
+    fresh = re.search(r'name="modified" value="([^"]+)"',  # type: ignore[union-attr]
+                      (await second.get(f"/console/notices/{nid}")).text).group(1)
+    merged = await second.post(f"/console/notices/{nid}", data={"title": "合并后的标题", "body": "甲乙",
+                                                              "action": "save", "modified": fresh})
+    assert notice_id(merged) == nid and (await Notice.get(id=nid)).title == "合并后的标题"
