@@ -12,11 +12,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, Request
+from sanic.exceptions import PayloadTooLarge
 from sanic.response import HTTPResponse, html, redirect
 from sanic_ext import openapi
 
 from content import auth
 from content.messages import DONE, ERRORS, ROLE_NAMES
+from core.errors import error_response
 
 bp = Blueprint("content")
 HERE = Path(__file__).parent
@@ -68,6 +70,15 @@ def page(name: str, status: int = 200, **context: Any) -> HTTPResponse:
     return html(body, status=status, headers={"Cache-Control": "no-store",
                                               "X-Frame-Options": "DENY",
                                               "Content-Security-Policy": "default-src 'self'"})
+
+
+@bp.exception(PayloadTooLarge)
+async def too_large(request: Request, exception: PayloadTooLarge) -> HTTPResponse:
+    """A form over the request size limit never reaches its handler (the body is refused while it
+    is read): staff get a page saying what happened; the public API keeps the JSON error."""
+    if not request.path.startswith("/console"):
+        return error_response("payload_too_large", 413)
+    return page("error.html", 413, message=ERRORS["upload_too_large"])
 
 
 def done_redirect(url: str, code: str) -> HTTPResponse:
