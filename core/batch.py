@@ -19,6 +19,7 @@ import contextvars
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Generic, TypeVar
 
 from tortoise import connections
@@ -45,6 +46,7 @@ class Batched(Generic[T, R]):
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
                                                 list[tuple[T, asyncio.Future[R]]]] = \
             weakref.WeakKeyDictionary()
+        self._sending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
 
     async def __call__(self, item: T) -> R:
         conn = connections.get("default")
@@ -64,7 +66,16 @@ class Batched(Generic[T, R]):
     def _send(self, loop: asyncio.AbstractEventLoop) -> None:
         queue = self._queues.pop(loop, None)
         if queue:
-            loop.create_task(self._answer(queue), context=contextvars.Context())
+            task = loop.create_task(self._answer(queue), context=contextvars.Context())
+            self._sending.add(task)
+            task.add_done_callback(partial(self._finished, queue))
+
+    def _finished(self, queue: list[tuple[T, asyncio.Future[R]]], task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        # Cancelled (the loop is stopping), even before it ran: nobody is left waiting for ever.
+        for _, future in queue:
+            if not future.done():
+                future.cancel()
 
     async def _answer(self, queue: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:

@@ -67,6 +67,22 @@ async def test_a_cancelled_caller_does_not_disturb_the_others(app: Sanic) -> Non
         await gone
 
 
+async def test_a_batch_cancelled_at_shutdown_leaves_nobody_waiting(app: Sanic) -> None:
+    async def never(items: Sequence[int], conn: BaseDBAsyncClient) -> list[int]:
+        await asyncio.sleep(3600)
+        return list(items)
+
+    slow = Batched("slow", never)
+    callers = [asyncio.ensure_future(slow(i)) for i in range(3)]
+    while not slow._sending:  # the batch has been sent
+        await asyncio.sleep(0)
+    for task in list(slow._sending):
+        task.cancel()  # what stopping the event loop does to it
+    done, pending = await asyncio.wait(callers, timeout=5)
+    assert not pending and all(task.cancelled() for task in done)
+    assert not slow._sending
+
+
 async def test_inside_a_transaction_the_call_runs_at_once_on_its_connection(app: Sanic) -> None:
     runner = Recorder()
     double = Batched("double", runner)
