@@ -18,12 +18,14 @@ import asyncio
 import contextvars
 import logging
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+
+from core import sql
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -97,3 +99,10 @@ class Batched(Generic[T, R]):
 def marks(n: int) -> str:
     """``?, ?, ?`` for an IN list of n bound values (core.sql renumbers them for PostgreSQL)."""
     return ", ".join("?" * n)
+
+
+async def fetch_in(select: str, keys: Iterable[Any], conn: BaseDBAsyncClient,
+                   before: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Rows of ``select``, which ends in ``IN``, for the distinct keys (bound after ``before``)."""
+    wanted = sorted(set(keys))
+    return await sql.fetch(f"{select} ({marks(len(wanted))})", [*before, *wanted], conn)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sanic import Request
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core import ratelimit, sql
-from core.batch import Batched, marks
+from core.batch import Batched, fetch_in
 from core.booking import BookingError
 from core.booking.fullness import FullSlots
-from core.crypto import FieldCipher, sha256_hex
+from core.crypto import sha256_hex
 from core.errors import ApiError
+from core.request_ctx import cipher as cipher  # re-exported for the handlers
+from core.request_ctx import now
 from miniapp_api.messages import status_and_message
 
 
@@ -27,10 +28,8 @@ class CurrentUser:
 async def _sessions(hashes: Sequence[str], conn: BaseDBAsyncClient) -> list[dict[str, Any] | None]:
     # On every request, so hand-written and batched (see core.batch); the expiry is compared by
     # the caller because SQLite keeps timestamps as text.
-    wanted = sorted(set(hashes))
-    rows = await sql.fetch("SELECT id, user_id, expires_at, token_hash FROM miniapp_session "  # noqa: S608 (only ? marks)
-                           f"WHERE revoked = ? AND token_hash IN ({marks(len(wanted))})",
-                           [False, *wanted], conn)
+    rows = await fetch_in("SELECT id, user_id, expires_at, token_hash FROM miniapp_session "
+                          "WHERE revoked = ? AND token_hash IN", hashes, conn, before=[False])
     by_hash = {row["token_hash"]: row for row in rows}
     return [by_hash.get(h) for h in hashes]
 
@@ -49,19 +48,6 @@ def from_booking_error(exc: BookingError) -> ApiError:
     if exc.code == "invalid_input" and exc.detail:
         message = exc.detail
     return api_error(exc.code, field=exc.field, detail=message)
-
-
-def now(request: Request) -> datetime:
-    """The current time; a test may set ``app.ctx.clock`` to move it (injected, not patched)."""
-    clock: Callable[[], datetime] | None = getattr(request.app.ctx, "clock", None)
-    return clock() if clock else datetime.now(UTC)
-
-
-def cipher(request: Request) -> FieldCipher:
-    ctx = request.app.ctx
-    if getattr(ctx, "cipher", None) is None:
-        ctx.cipher = FieldCipher(ctx.settings.secret_key)
-    return ctx.cipher
 
 
 def full_slots(request: Request) -> FullSlots:

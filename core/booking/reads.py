@@ -12,8 +12,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from core import sql
-from core.batch import Batched, marks
+from core.batch import Batched, fetch_in
 from core.booking import rules
 from core.booking.errors import BookingError
 from core.models import Slot
@@ -22,9 +21,7 @@ RULES_SETTING = "booking_rules"
 
 
 async def _slots(ids: Sequence[int], conn: BaseDBAsyncClient) -> list[Slot | None]:
-    wanted = sorted(set(ids))
-    rows = await sql.fetch(f"SELECT * FROM booking_slot WHERE id IN ({marks(len(wanted))})",  # noqa: S608 (only ? marks)
-                           wanted, conn)
+    rows = await fetch_in("SELECT * FROM booking_slot WHERE id IN", ids, conn)
     # One Slot per row, shared by everyone in the batch: converting the timestamps cost more than
     # the read. Callers only read it (a snapshot; places are only ever taken by capacity.take).
     by_id = {int(row["id"]): Slot._init_from_db(**row) for row in rows}
@@ -32,19 +29,16 @@ async def _slots(ids: Sequence[int], conn: BaseDBAsyncClient) -> list[Slot | Non
 
 
 async def _settings(keys: Sequence[str], conn: BaseDBAsyncClient) -> list[Any]:
-    wanted = sorted(set(keys))
-    rows = await sql.fetch(f"SELECT key, value FROM setting WHERE key IN ({marks(len(wanted))})",  # noqa: S608 (only ? marks)
-                           wanted, conn)
+    rows = await fetch_in("SELECT key, value FROM setting WHERE key IN", keys, conn)
     by_key = {row["key"]: row["value"] for row in rows}
     return [by_key.get(k) for k in keys]
 
 
 async def _claimed(groups: Sequence[tuple[str, ...]], conn: BaseDBAsyncClient) -> list[bool]:
-    wanted = sorted({key for group in groups for key in group})
-    if not wanted:
+    keys = [key for group in groups for key in group]
+    if not keys:
         return [False] * len(groups)
-    rows = await sql.fetch(f"SELECT key FROM booking_claim WHERE key IN ({marks(len(wanted))})",  # noqa: S608 (only ? marks)
-                           wanted, conn)
+    rows = await fetch_in("SELECT key FROM booking_claim WHERE key IN", keys, conn)
     held = {row["key"] for row in rows}
     return [any(key in held for key in group) for group in groups]
 
