@@ -7,6 +7,7 @@ are in ``core.booking.staff``; these handlers translate forms and render pages.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +34,7 @@ from content.messages import DONE, ERRORS
 from content.routes import bp, done_redirect, flash, page, staff_required
 from core.booking import BookingError, bulk, staff
 from core.models import Booking, Slot
-from miniapp_api.common import cipher, now
+from core.request_ctx import cipher, now
 
 LIST_DAYS = 30
 _BULK_FIELDS = ("service", "first_day", "last_day", "windows", "capacity", "opens_at")
@@ -127,6 +128,15 @@ async def _slot_page(request: Request, slot_id: int, *, status: int = 200, error
                 waiting=await slot.waitlist.filter(status="waiting").count())
 
 
+def _recorder(request: Request, action: str, slot_id: int) -> Callable[..., Awaitable[None]]:
+    """The audit hook staff.* call with the slot's before/after."""
+    who = request.ctx.staff
+
+    async def record(before: dict[str, Any], after: dict[str, Any]) -> None:
+        await audit.record(who, action, f"slot:{slot_id}", before=before, after=after)
+    return record
+
+
 @bp.get("/console/slots/<slot_id:int>")
 @openapi.exclude()
 @staff_required("registrar")
@@ -138,11 +148,7 @@ async def slot_detail(request: Request, slot_id: int) -> HTTPResponse:
 @openapi.exclude()
 @staff_required("registrar")
 async def slot_capacity(request: Request, slot_id: int) -> HTTPResponse:
-    who = request.ctx.staff
-
-    async def record(before: dict[str, Any], after: dict[str, Any]) -> None:
-        await audit.record(who, "slot.capacity", f"slot:{slot_id}", before=before, after=after)
-
+    record = _recorder(request, "slot.capacity", slot_id)
     try:
         value = parse_int(request.form.get("capacity"), "capacity", "名额")
         change = await staff.change_capacity(cipher(request), slot_id, value, now=now(request),
@@ -159,11 +165,7 @@ async def slot_capacity(request: Request, slot_id: int) -> HTTPResponse:
 @openapi.exclude()
 @staff_required("registrar")
 async def slot_close(request: Request, slot_id: int) -> HTTPResponse:
-    who = request.ctx.staff
-
-    async def record(before: dict[str, Any], after: dict[str, Any]) -> None:
-        await audit.record(who, "slot.close", f"slot:{slot_id}", before=before, after=after)
-
+    record = _recorder(request, "slot.close", slot_id)
     try:
         await staff.close_slot(slot_id, request.form.get("reason") or "", now=now(request), audit=record)
     except BookingError as exc:

@@ -20,7 +20,7 @@ from core.booking import BookingError
 from core.booking.checkin import check_in_any
 from core.booking.export import local_date, local_moment, local_span, masked_names
 from core.models import Booking
-from miniapp_api.common import cipher, now
+from core.request_ctx import cipher, now
 
 # The counter's wording differs from the slot page's for the same domain codes.
 _CHECKIN_TEXT = {"booking_not_found": "checkin_not_found", "slot_closed": "checkin_closed",
