@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 from sanic_ext import Extend, openapi
 
-from core import db, health, http
+from core import db, health, http, outbound
 from core.booking.fullness import FullSlots
 from core.errors import JsonErrorHandler
 from core.logs import configure_logging
@@ -18,9 +17,6 @@ from core.settings import Settings
 log = logging.getLogger("baoshan.app")
 
 APP_NAME = "baoshan"
-# Outbound calls (WeChat) must answer well inside WeChat's own 5 s budget.
-OUTBOUND_TIMEOUT = httpx.Timeout(4.0, connect=2.0)
-
 
 def create_app(settings: Settings) -> Sanic:
     configure_logging(settings.log_level, settings.log_format)
@@ -36,12 +32,20 @@ def create_app(settings: Settings) -> Sanic:
         OAS_UI_DEFAULT="swagger",
         OAS_UI_REDOC=False,
         OAS_URI_TO_JSON="/openapi.json",
+        # Behind the documented reverse proxy the client address is taken from the proxy's
+        # X-Forwarded-For (that many hops from the right); with 0 the header is ignored, so a
+        # direct client cannot spoof its way into another rate-limit bucket.
+        PROXIES_COUNT=settings.proxies_count,
+        REAL_IP_HEADER=None,
     )
     app.ctx.settings = settings
     # This worker's memory of full slots and its per-slot turns (core.booking.fullness): shared by
     # the mini-program, which books, and the console, which frees places by raising capacity.
     app.ctx.full_slots = FullSlots()
-    Extend(app)
+    # sanic-ext's automatic HEAD/OPTIONS handlers re-finalise the router once per route at
+    # start-up (1.2 s per worker); HEAD is added while building instead (core.http), and nothing
+    # here is called cross-origin, so OPTIONS and CORS stay off.
+    Extend(app, config={"http_auto_head": False, "http_auto_options": False, "cors": False})
     app.ext.openapi.describe(
         "宝山民政 API",
         version="1.0",
@@ -49,6 +53,7 @@ def create_app(settings: Settings) -> Sanic:
     )
     http.install(app)
     _wire_blueprints(app)
+    http.add_head_routes(app)
     _install_lifecycle(app)
 
     @app.get("/openapi.json")
@@ -81,7 +86,7 @@ def _install_lifecycle(app: Sanic) -> None:
             return
         settings: Settings = app.ctx.settings
         await db.init_orm(settings)
-        app.ctx.http = httpx.AsyncClient(timeout=OUTBOUND_TIMEOUT)
+        app.ctx.http = outbound.client()
         app.ctx.kb = KnowledgeService(settings)
         await app.ctx.kb.start()
         # Serve only once the index is built: loading jieba's dictionary holds the GIL for long

@@ -133,11 +133,9 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_wechat_menu_publish(args: argparse.Namespace, settings: Settings) -> int:
-    import httpx
-
     from bot.menu import MENU_FILE, load, validate
     from bot.wechat_api import WechatApi, WechatApiError
-    from core.app import OUTBOUND_TIMEOUT
+    from core import outbound
     from knowledge.entries import load_dir
 
     values = {"MINIAPP_APP_ID": settings.miniapp_app_id, "PUBLIC_BASE_URL": settings.public_base_url}
@@ -153,7 +151,7 @@ def cmd_wechat_menu_publish(args: argparse.Namespace, settings: Settings) -> int
     async def publish() -> None:
         await db.init_orm(settings)
         try:
-            async with httpx.AsyncClient(timeout=OUTBOUND_TIMEOUT) as http:
+            async with outbound.client() as http:
                 await WechatApi(http, settings.wechat_api_base_url, settings.wechat_app_id,
                                 settings.wechat_app_secret).create_menu(menu)
         finally:

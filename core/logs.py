@@ -17,9 +17,15 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
 # here as the last line of defence; code should already log masked values.
 _ID_RE = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{3}[\dXx])(?!\d)")
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# Credentials WeChat carries in URLs and bodies (an exception's text can quote a URL): redacted
+# whatever logger the line comes from.
+_SECRET_RE = re.compile(
+    r"(\b(?:secret|appsecret|access_token|refresh_token|js_code|session_key|password)"
+    r"""["']?\s*[=:]\s*["']?)[^&\s"',}]+""", re.IGNORECASE)
 
 
 def scrub(text: str) -> str:
+    text = _SECRET_RE.sub(r"\1***", text)
     return _PHONE_RE.sub(r"\1****\2", _ID_RE.sub(r"\1**********\2", text))
 
 
@@ -65,4 +71,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         lg.handlers[:] = []
         lg.propagate = True
     logging.getLogger("tortoise").setLevel("WARNING")
+    # httpx/httpcore log full URLs (WeChat's secret= and access_token=) at INFO and DEBUG;
+    # core.outbound logs each call with the query redacted instead.
+    # aiosqlite and the database drivers log every statement with its parameters at DEBUG:
+    # tokens, ciphertexts, personal data.
+    for name in ("httpx", "httpcore", "aiosqlite", "asyncpg", "tortoise.db_client"):
+        logging.getLogger(name).setLevel("WARNING")
     logging.getLogger("jieba").setLevel("WARNING")

@@ -12,6 +12,10 @@ PLACEHOLDER_PREFIX = "dev-placeholder"
 # Values that look like secrets but are not: refused in production.
 _WEAK_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development", "test", "default"}
 _MIN_SECRET_LEN = 32
+# Credentials production refuses to start without (a placeholder would accept forged callbacks).
+_PRODUCTION_CREDENTIALS = ("WECHAT_TOKEN", "WECHAT_APP_ID", "WECHAT_APP_SECRET",
+                           "MINIAPP_APP_ID", "MINIAPP_APP_SECRET")
+MESSAGE_MODES = ("plain", "compatible", "safe")
 
 
 class ConfigError(SystemExit):
@@ -39,6 +43,19 @@ class Settings:
     log_level: str
     log_format: str
     public_base_url: str
+    # WeChat's 明文/兼容/安全模式: which callback bodies are accepted (bot.protocol).
+    wechat_message_mode: str = "plain"
+    # Reverse proxies in front of the service whose X-Forwarded-For is trusted (0 = none).
+    proxies_count: int = 0
+    rate_limit_search_per_address: int = 120
+    # Console sign-in attempts per minute, counted before any password hashing (content.auth).
+    rate_limit_login_per_address: int = 30
+    rate_limit_login_per_username: int = 10
+    docs_enabled: bool = True
+    # PIPL: personal fields of bookings and waiting-list entries are erased this many days after
+    # the slot; unanswered questions are deleted after their own period (core.retention).
+    retention_personal_days: int = 180
+    retention_unanswered_days: int = 90
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -106,9 +123,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError("生产环境必须设置 BAOSHAN_SECRET_KEY",
                               "BAOSHAN_SECRET_KEY is required in production")
         if secret.lower() in _WEAK_SECRETS or secret.startswith(PLACEHOLDER_PREFIX) \
-                or len(secret) < _MIN_SECRET_LEN:
+                or len(secret) < _MIN_SECRET_LEN or len(set(secret)) < 8:
             raise ConfigError(f"BAOSHAN_SECRET_KEY 是默认值或太短（至少 {_MIN_SECRET_LEN} 个字符的随机串）",
                               f"BAOSHAN_SECRET_KEY is a placeholder or shorter than {_MIN_SECRET_LEN}")
+        missing = [name for name in _PRODUCTION_CREDENTIALS
+                   if not env.get(name, "").strip()
+                   or env[name].strip().startswith(PLACEHOLDER_PREFIX)]
+        if missing:
+            names = ", ".join(missing)
+            raise ConfigError(f"生产环境必须设置真实的 {names}", f"production requires real {names}")
     elif not secret:
         secret = _dev_secret(var_dir)
 
@@ -119,6 +142,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if aes_key and len(aes_key) != 43:
         raise ConfigError("WECHAT_ENCODING_AES_KEY 必须是 43 个字符",
                           "WECHAT_ENCODING_AES_KEY must be 43 characters")
+
+    message_mode = env.get("WECHAT_MESSAGE_MODE", "").strip().lower() \
+        or ("compatible" if aes_key else "plain")
+    if message_mode not in MESSAGE_MODES:
+        raise ConfigError("WECHAT_MESSAGE_MODE 只能是 plain、compatible 或 safe",
+                          "WECHAT_MESSAGE_MODE must be plain, compatible or safe")
+    if message_mode != "plain" and not aes_key:
+        raise ConfigError(f"WECHAT_MESSAGE_MODE={message_mode} 需要 WECHAT_ENCODING_AES_KEY",
+                          f"WECHAT_MESSAGE_MODE={message_mode} needs WECHAT_ENCODING_AES_KEY")
+    # Sanic's own name is accepted too, for deployments that already set it.
+    proxies = next((n for n in ("BAOSHAN_PROXIES_COUNT", "SANIC_PROXIES_COUNT")
+                    if env.get(n, "").strip()), "BAOSHAN_PROXIES_COUNT")
+    docs_raw = env.get("BAOSHAN_DOCS", "").strip().lower()
+    # Swagger UI loads its script from a CDN: off in production unless asked for.
+    docs_enabled = docs_raw in {"1", "true", "yes", "on"} if docs_raw else mode != "production"
 
     log_format = env.get("BAOSHAN_LOG_FORMAT", "json").strip().lower()
     if log_format not in {"json", "text"}:
@@ -142,4 +180,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("BAOSHAN_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         log_format=log_format,
         public_base_url=env.get("BAOSHAN_PUBLIC_BASE_URL", "").strip().rstrip("/"),
+        wechat_message_mode=message_mode,
+        proxies_count=_int(env, proxies, 0),
+        rate_limit_search_per_address=_int(env, "BAOSHAN_RATE_LIMIT_SEARCH_PER_ADDRESS", 120),
+        rate_limit_login_per_address=_int(env, "BAOSHAN_RATE_LIMIT_LOGIN_PER_ADDRESS", 30),
+        rate_limit_login_per_username=_int(env, "BAOSHAN_RATE_LIMIT_LOGIN_PER_USERNAME", 10),
+        docs_enabled=docs_enabled,
+        retention_personal_days=_int(env, "BAOSHAN_RETENTION_DAYS", 180, minimum=1),
+        retention_unanswered_days=_int(env, "BAOSHAN_RETENTION_UNANSWERED_DAYS", 90, minimum=1),
     )

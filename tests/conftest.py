@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -123,6 +124,26 @@ async def app(migrated: Settings) -> AsyncIterator[Sanic]:
             # the database: stop it first, or its last flush lands in the next test's tables.
             await application.ctx.kb.stop()
             await _clean_tables()
+
+
+AppFactory = Callable[..., Awaitable[Sanic]]
+
+
+@pytest_asyncio.fixture
+async def app_with(migrated: Settings) -> AsyncIterator[AppFactory]:
+    """``await app_with(proxies_count=1)``: a started app whose settings differ from the session's.
+    One per test, and not together with ``app``: the ORM is process-wide state."""
+    async with AsyncExitStack() as stack:
+        async def build(**changes: object) -> Sanic:
+            application = create_app(dataclasses.replace(migrated, **changes))
+            await stack.enter_async_context(lifespan(application))
+
+            async def finish() -> None:
+                await application.ctx.kb.stop()
+                await _clean_tables()
+            stack.push_async_callback(finish)
+            return application
+        yield build
 
 
 @pytest_asyncio.fixture

@@ -34,10 +34,70 @@ def test_production_refuses_missing_or_placeholder_secret(tmp_path: Path, secret
     assert not (tmp_path / "secret_key").exists()
 
 
+REAL_SECRET = "Jq3v9XkT2mWc8LpR4sNd7HfB1gYz6EuA"
+REAL_CREDENTIALS = {"WECHAT_TOKEN": "tok3nF0rBa0shan", "WECHAT_APP_ID": "wx0123456789abcdef",
+                    "WECHAT_APP_SECRET": "0123456789abcdef0123456789abcdef",
+                    "MINIAPP_APP_ID": "wxfedcba9876543210",
+                    "MINIAPP_APP_SECRET": "fedcba9876543210fedcba9876543210"}
+
+
+def _production(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"BAOSHAN_ENV": "production", "BAOSHAN_VAR_DIR": str(tmp_path),
+            "BAOSHAN_SECRET_KEY": REAL_SECRET, **REAL_CREDENTIALS, **extra}
+
+
 def test_production_accepts_a_real_secret(tmp_path: Path) -> None:
-    s = load_settings({"BAOSHAN_ENV": "production", "BAOSHAN_VAR_DIR": str(tmp_path),
-                       "BAOSHAN_SECRET_KEY": "x7" * 24})
-    assert s.is_production and s.secret_key == "x7" * 24
+    s = load_settings(_production(tmp_path))
+    assert s.is_production and s.secret_key == REAL_SECRET
+    assert s.wechat_token == "tok3nF0rBa0shan" and s.wechat_configured
+    assert not s.docs_enabled  # Swagger UI comes from a CDN: off in production unless asked for
+
+
+@pytest.mark.parametrize("secret", ["a" * 48, "x7" * 24])
+def test_production_refuses_a_secret_of_repeated_characters(tmp_path: Path, secret: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(_production(tmp_path, BAOSHAN_SECRET_KEY=secret))
+    assert "BAOSHAN_SECRET_KEY" in str(err.value)
+
+
+@pytest.mark.parametrize("name", sorted(REAL_CREDENTIALS))
+@pytest.mark.parametrize("value", [None, "", "dev-placeholder-wechat_token"])
+def test_production_refuses_placeholder_wechat_credentials(tmp_path: Path, name: str,
+                                                          value: str | None) -> None:
+    env = _production(tmp_path)
+    if value is None:
+        del env[name]
+    else:
+        env[name] = value
+    with pytest.raises(ConfigError) as err:
+        load_settings(env)
+    message = str(err.value)
+    assert name in message and "配置错误" in message
+    # Only the missing one is named, so the operator knows what to set.
+    assert all(other not in message for other in REAL_CREDENTIALS if other != name)
+
+
+def test_message_mode_defaults_and_validation(tmp_path: Path) -> None:
+    aes = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0u1V"
+    assert load_settings({"BAOSHAN_VAR_DIR": str(tmp_path)}).wechat_message_mode == "plain"
+    assert load_settings({"BAOSHAN_VAR_DIR": str(tmp_path),
+                          "WECHAT_ENCODING_AES_KEY": aes}).wechat_message_mode == "compatible"
+    assert load_settings({"BAOSHAN_VAR_DIR": str(tmp_path), "WECHAT_ENCODING_AES_KEY": aes,
+                          "WECHAT_MESSAGE_MODE": "SAFE"}).wechat_message_mode == "safe"
+    for bad in ({"WECHAT_MESSAGE_MODE": "secure"}, {"WECHAT_MESSAGE_MODE": "safe"}):
+        with pytest.raises(ConfigError) as err:
+            load_settings({"BAOSHAN_VAR_DIR": str(tmp_path), **bad})
+        assert "WECHAT_MESSAGE_MODE" in str(err.value)
+
+
+def test_proxies_count_and_search_limit(tmp_path: Path) -> None:
+    s = load_settings({"BAOSHAN_VAR_DIR": str(tmp_path)})
+    assert s.proxies_count == 0 and s.rate_limit_search_per_address == 120
+    s = load_settings({"BAOSHAN_VAR_DIR": str(tmp_path), "BAOSHAN_PROXIES_COUNT": "1",
+                       "BAOSHAN_RATE_LIMIT_SEARCH_PER_ADDRESS": "0"})
+    assert s.proxies_count == 1 and s.rate_limit_search_per_address == 0
+    assert load_settings({"BAOSHAN_VAR_DIR": str(tmp_path),
+                          "SANIC_PROXIES_COUNT": "2"}).proxies_count == 2
 
 
 @pytest.mark.parametrize(("name", "value"), [

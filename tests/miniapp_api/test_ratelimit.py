@@ -69,3 +69,24 @@ async def test_limits_answer_429_with_retry_after(migrated: Settings, tmp_path: 
         await db.init_orm(migrated)
         await _clean_tables()
         await Tortoise.close_connections()
+
+
+async def test_behind_a_proxy_each_resident_has_their_own_address_bucket(app_with) -> None:
+    """#19 item 9: with BAOSHAN_PROXIES_COUNT=1 the address is the proxy's X-Forwarded-For."""
+    app = await app_with(proxies_count=1, rate_limit_per_address=2)
+    async with asgi_client(app) as c:
+        for resident in ("198.51.100.10", "198.51.100.11", "198.51.100.12"):
+            # The proxy appends the address it saw; anything before it came from the client.
+            headers = {"X-Forwarded-For": f"10.9.9.9, {resident}"}
+            codes = [(await c.get(f"{API}/services", headers=headers)).status_code
+                     for _ in range(3)]
+            assert codes == [200, 200, 429], (resident, codes)
+
+
+async def test_without_a_proxy_a_forged_forwarded_for_is_ignored(app_with) -> None:
+    app = await app_with(rate_limit_per_address=2)  # proxies_count 0: connected directly
+    async with asgi_client(app) as c:
+        codes = [(await c.get(f"{API}/services",
+                              headers={"X-Forwarded-For": f"198.51.100.{n}"})).status_code
+                 for n in range(3)]
+    assert codes == [200, 200, 429]

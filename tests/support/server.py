@@ -43,10 +43,10 @@ def free_port() -> int:
 def serve(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
     started: list[Server] = []
 
-    def start(workers: int) -> Server:
+    def start(workers: int, extra_env: dict[str, str] | None = None) -> Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))}
         env.update({"BAOSHAN_VAR_DIR": str(tmp_path / "var"), "BAOSHAN_LOG_FORMAT": "json",
-                    "PYTHONPATH": str(ROOT)})
+                    "PYTHONPATH": str(ROOT), **(extra_env or {})})
         if database_url.startswith("postgres"):
             env["BAOSHAN_DATABASE_URL"] = database_url
         port, log = free_port(), tmp_path / "serve.log"
