@@ -40,9 +40,11 @@ def _matches(row: dict[str, Any], needle: str) -> bool:
 async def kb_list(request: Request) -> HTTPResponse:
     args = {k: (request.args.get(k) or "").strip() for k in ("q", "category", "kind", "active")}
     qs = KbEntry.all()
-    if args["category"]:
+    # Only known values reach the query: anything else (a hand-edited URL) filters nothing
+    # rather than failing on the column's length.
+    if args["category"] in kb_forms.categories():
         qs = qs.filter(category=args["category"])
-    if args["kind"]:
+    if args["kind"] in kb_forms.OPTIONS["kinds"]:
         qs = qs.filter(kind=args["kind"])
     if args["active"] in ("1", "0"):
         qs = qs.filter(active=args["active"] == "1")

@@ -84,16 +84,34 @@ class Batched(Generic[T, R]):
             results = await self._run([item for item, _ in queue], connections.get("default"))
             if len(results) != len(queue):
                 raise RuntimeError(f"{self.name}: {len(results)} answers for {len(queue)} items")
-        except Exception as exc:  # every waiting request hears about it and answers 5xx itself
+        except Exception as exc:
             log.warning("batched statement failed", extra={"statement": self.name, "items": len(queue)},
                         exc_info=True)
-            for _, future in queue:
-                if not future.done():
-                    future.set_exception(exc)
+            if len(queue) == 1:
+                if not queue[0][1].done():
+                    queue[0][1].set_exception(exc)
+                return
+            # One bad member (an id out of the column's range, say) must not fail the others:
+            # each is answered on its own, and only the bad one hears of its own error.
+            for item, future in queue:
+                await self._alone(item, future)
             return
         for (_, future), result in zip(queue, results, strict=False):
             if not future.done():  # a caller that was cancelled (client went away) is skipped
                 future.set_result(result)
+
+    async def _alone(self, item: T, future: asyncio.Future[R]) -> None:
+        """Runs one item by itself; its exception, a fresh one, goes to its caller only."""
+        if future.done():
+            return
+        try:
+            result = (await self._run([item], connections.get("default")))[0]
+        except Exception as exc:
+            if not future.done():
+                future.set_exception(exc)
+            return
+        if not future.done():
+            future.set_result(result)
 
 
 def marks(n: int) -> str:

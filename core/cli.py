@@ -41,8 +41,19 @@ async def prepare_database(settings: Settings) -> None:
         seeded = await kb.seed_if_empty()
         if seeded:
             log.info("knowledge base seeded from bundled entries", extra={"entries": seeded})
+        rebound = await _rebind_fields(settings)
+        if rebound:
+            log.info("encrypted fields bound to their rows", extra={"fields": rebound})
     finally:
         await db.close_orm()
+
+
+async def _rebind_fields(settings: Settings) -> int:
+    """Rewrites values encrypted before row binding (v1) as v2; a no-op once none is left."""
+    from core.crypto import FieldCipher
+    from core.field_binding import rebind_legacy_fields
+
+    return await rebind_legacy_fields(FieldCipher(settings.secret_key))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -65,6 +76,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     applied = asyncio.run(db.upgrade(settings))
     print("\n".join(applied) if applied else "数据库已是最新 / nothing to apply")
+
+    async def rebind() -> int:
+        await db.init_orm(settings)
+        try:
+            return await _rebind_fields(settings)
+        finally:
+            await db.close_orm()
+
+    rebound = asyncio.run(rebind())
+    if rebound:
+        print(f"已将 {rebound} 个加密字段绑定到所在记录 / {rebound} encrypted fields rebound")
     return 0
 
 

@@ -8,8 +8,10 @@ import time
 import uuid
 
 from sanic import Request, Sanic
+from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse
 
+from core import sql
 from core.logs import request_id_var
 
 access_log = logging.getLogger("baoshan.access")
@@ -25,6 +27,14 @@ def install(app: Sanic) -> None:
         request.ctx.request_id = rid
         request.ctx.started = time.perf_counter()
         request_id_var.set(rid)
+
+    @app.on_request(priority=99)
+    async def bound_ids(request: Request) -> None:
+        # /bookings/99999999999999999999 names no row; left to the database it overflows the
+        # column type (500 on PostgreSQL, OverflowError on SQLite).
+        for value in request.match_info.values():
+            if isinstance(value, int) and not sql.valid_row_id(value):
+                raise NotFound("no such id")
 
     @app.on_response(priority=100)
     async def log_access(request: Request, response: HTTPResponse) -> None:

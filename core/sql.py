@@ -17,6 +17,13 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 _MARK = re.compile(r"\?")
+# Every id column is PostgreSQL's ``integer`` (SERIAL): an id from a request beyond this is
+# refused at the edge (404/422) instead of overflowing inside a statement.
+MAX_ROW_ID = 2**31 - 1
+
+
+def valid_row_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
 
 
 @lru_cache(maxsize=64)

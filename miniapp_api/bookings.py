@@ -134,7 +134,8 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
 @openapi.summary("改约到同一服务的另一时段：新名额先占上再释放旧名额；新时段满员时原预约不变")
 @openapi.body({"application/json": {"slot_id": int}})
 @openapi.response(200, _BOOKING, "已改约")
-@_errors("invalid_input", "slot_full", "slot_closed", "booking_not_found", "cancel_closed", "unauthorized")
+@_errors("invalid_input", "slot_full", "slot_closed", "booking_not_found", "cancel_closed",
+         "booking_unreadable", "unauthorized")
 async def reschedule_booking(request: Request, booking_id: int) -> HTTPResponse:
     user = await current_user(request)
     body = json_body(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 ERRORS: dict[str, tuple[int, str]] = {
     "invalid_input": (422, "填写的信息有误，请检查后重试。"),
     "slot_full": (409, "该时段已约满，请选择其他时段，或加入候补名单。"),
+    "booking_unreadable": (409, "这条预约的信息无法读取，不能改约。请取消后重新预约，或致电登记机关。"),
     "duplicate_booking": (409, "已有一个有效预约，不能重复预约。如需更改，请先取消或改约原预约。"),
     "not_open": (409, "该时段尚未开放预约，请在开放后再来。"),
     "booking_closed": (409, "该时段已停止预约，请选择其他时段。"),

@@ -13,6 +13,7 @@ from sanic_ext import openapi
 from tortoise.exceptions import IntegrityError
 
 from core.crypto import sha256_hex
+from core.field_binding import SESSION_KEY, session_row_key
 from core.models import MiniappSession, MiniappUser
 from miniapp_api.blueprint import bp
 from miniapp_api.common import api_error, cipher, current_user, json_body, now
@@ -71,8 +72,11 @@ async def login(request: Request) -> HTTPResponse:
     data = await _jscode2session(request, code.strip())
     user = await _user(str(data["openid"]))
     token = secrets.token_urlsafe(32)
-    await MiniappSession.create(user_id=user.id, token_hash=sha256_hex(token),
-                                session_key_enc=cipher(request).encrypt(str(data["session_key"])),
+    token_hash = sha256_hex(token)
+    session_key_enc = SESSION_KEY.encrypt(cipher(request), str(data["session_key"]),
+                                          row_key=session_row_key(token_hash))
+    await MiniappSession.create(user_id=user.id, token_hash=token_hash,
+                                session_key_enc=session_key_enc,
                                 expires_at=now(request) + TOKEN_TTL)
     return json({"token": token, "expires_in": int(TOKEN_TTL.total_seconds())})
 

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import sql
+
 TTL_SECONDS = 1.0
 _MAX_SLOTS = 10_000
 
@@ -105,7 +107,7 @@ def peek(body: Any) -> tuple[int, int] | None:
     if not isinstance(body, dict):
         return None
     slot_id, party = body.get("slot_id"), body.get("party_size", 1)
-    if isinstance(slot_id, bool) or not isinstance(slot_id, int) or slot_id <= 0:
+    if not sql.valid_row_id(slot_id):
         return None
     if isinstance(party, bool) or not isinstance(party, int) or not 1 <= party <= 5:
         party = 1

@@ -7,11 +7,13 @@ database or a frozen clock.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from core import sql
 from core.booking.errors import BookingError
 from core.tz import SHANGHAI
 
@@ -91,8 +93,10 @@ def check_cancellable(rule: ServiceRule, starts_at: datetime, now: datetime) -> 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^[1-9]\d{16}[\dX]$")
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: Python's \d also matches full-width and other scripts' digits, which once let
+# one person hold two marriage bookings under two spellings of one ID number.
+_ID_RE = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
+_PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 # Chinese names, minority names with the middle dot, and Latin names of foreign spouses.
 _NAME_RE = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•.\- ]{0,29}$")
 
@@ -112,7 +116,7 @@ def parse_id_number(raw: Any, field_name: str, today: date) -> IdInfo:
     """GB 11643-1999 resident ID: 17 digits + check digit, with a real birth date not in the future."""
     if not isinstance(raw, str):
         raise BookingError("invalid_input", field=field_name, detail="请填写18位居民身份证号码")
-    number = raw.strip().upper()
+    number = normalise(raw).replace(" ", "").upper()
     if not _ID_RE.match(number):
         raise BookingError("invalid_input", field=field_name, detail="身份证号码应为18位")
     if id_check_digit(number[:17]) != number[17]:
@@ -131,8 +135,14 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def normalise(text: str) -> str:
+    """NFKC first, so ０-９, Ｘ and full-width spaces become their ASCII forms before any check,
+    hash or comparison; what is still not ASCII is then refused by the patterns above."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 def parse_phone(raw: Any, field_name: str = "phone") -> str:
-    phone = raw.strip().replace(" ", "").replace("-", "") if isinstance(raw, str) else ""
+    phone = normalise(raw).replace(" ", "").replace("-", "") if isinstance(raw, str) else ""
     if phone.startswith("+86"):
         phone = phone[3:]
     if not _PHONE_RE.match(phone):
@@ -141,13 +151,13 @@ def parse_phone(raw: Any, field_name: str = "phone") -> str:
 
 
 def parse_name(raw: Any, field_name: str) -> str:
-    name = " ".join(raw.split()) if isinstance(raw, str) else ""
+    name = " ".join(normalise(raw).split()) if isinstance(raw, str) else ""
     if not name or not _NAME_RE.match(name):
         raise BookingError("invalid_input", field=field_name, detail="请填写真实姓名（1至30个字）")
     return name
 
 
 def parse_slot_id(raw: Any) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+    if not sql.valid_row_id(raw):
         raise BookingError("invalid_input", field="slot_id", detail="请选择预约时段")
     return raw

@@ -4,6 +4,7 @@ first (see ``capacity`` for the locking rule) and raises ``BookingError(code=...
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -15,9 +16,11 @@ from core.booking.application import Application, validate
 from core.booking.errors import BookingError
 from core.booking.fullness import FullSlots
 from core.booking.reads import any_claimed, get_slot, load_rules
-from core.crypto import FieldCipher
+from core.crypto import FieldCipher, FieldDecryptError
+from core.field_binding import BOOKING_PERSONAL, booking_row_key
 from core.models import Booking, BookingClaim, IdempotencyKey, Notification, Slot
 
+log = logging.getLogger("baoshan.booking.service")
 _CODE_ATTEMPTS = 3
 
 
@@ -59,10 +62,13 @@ async def insert_booking(cipher: FieldCipher, slot: Slot, application: Applicati
     already held."""
     conn = Booking._meta.db  # the transaction's connection: in_transaction sets it in context
     left = await capacity.take_or_refuse(conn, slot.id, application.party_size)
+    code = codes.new_code()  # chosen before the insert: the personal data is bound to it
     booking = await Booking.create(
         user_id=user_id, slot_id=slot.id, service=slot.service, status="confirmed",
-        code=codes.new_code(), party_size=application.party_size,
-        personal_enc=cipher.encrypt(json.dumps(application.personal, ensure_ascii=False)),
+        code=code, party_size=application.party_size,
+        personal_enc=BOOKING_PERSONAL.encrypt(
+            cipher, json.dumps(application.personal, ensure_ascii=False),
+            row_key=booking_row_key(code)),
         masked=application.masked)
     # Sorted, so two requests naming the same two people in opposite roles lock the claim keys in
     # the same order (otherwise PostgreSQL would see a deadlock instead of a duplicate).
@@ -76,7 +82,7 @@ async def _replayed(user_id: int, key: str | None) -> Booking | None:
     if not key:
         return None
     row = await IdempotencyKey.get_or_none(user_id=user_id, key=key).prefetch_related("booking")
-    return row.booking if row and row.booking_id else None
+    return row.booking if row and row.booking_id else None  # type: ignore[attr-defined]
 
 
 async def book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
@@ -175,11 +181,25 @@ async def cancel(booking_id: int, *, user_id: int, now: datetime) -> Booking:
             status="cancelled", cancelled_at=now)
         if not flipped:
             raise BookingError("already_cancelled")
-        await capacity.free(conn, booking.slot_id, booking.party_size)
+        await capacity.free(conn, booking.slot_id, booking.party_size)  # type: ignore[attr-defined]
         await BookingClaim.filter(booking_id=booking.id).delete()
         await Notification.filter(booking_id=booking.id, status="pending").update(status="cancelled")
     booking.status, booking.cancelled_at = "cancelled", now
     return booking
+
+
+def _personal(cipher: FieldCipher, booking: Booking) -> dict[str, Any]:
+    """The booking's stored form, or booking_unreadable when it cannot be read (tampered, copied
+    from another booking, erased): the resident gets a clear refusal, never a server error."""
+    try:
+        personal = json.loads(BOOKING_PERSONAL.decrypt(cipher, booking.personal_enc,
+                                                       row_key=booking_row_key(booking.code)))
+    except (FieldDecryptError, ValueError):
+        log.warning("booking personal data unreadable", extra={"booking": booking.id})
+        raise BookingError("booking_unreadable") from None
+    if not isinstance(personal, dict):
+        raise BookingError("booking_unreadable")
+    return personal
 
 
 async def reschedule(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_id: int,
@@ -200,7 +220,7 @@ async def reschedule(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, 
     rule = (await load_rules())[booking.service]
     rules.check_cancellable(rule, old.starts_at, now)
     rules.check_bookable(rule, new.starts_at, new.opens_at, now)
-    personal = json.loads(cipher.decrypt(booking.personal_enc))
+    personal = _personal(cipher, booking)
     # Re-validated on the new date: legal marriage age is judged on the day of registration.
     application = validate(booking.service, {**personal, "slot_id": new.id}, slot_day(new),
                            now.astimezone(rules.SHANGHAI).date())

@@ -14,7 +14,8 @@ from core.booking import rules
 from core.booking.application import validate
 from core.booking.errors import BookingError
 from core.booking.service import any_claimed, claim_keys, get_slot, insert_booking, load_rules, slot_day
-from core.crypto import FieldCipher
+from core.crypto import FieldCipher, FieldDecryptError
+from core.field_binding import WAITLIST_PERSONAL, waitlist_row_key
 from core.models import Booking, Notification, WaitlistEntry
 
 log = logging.getLogger("baoshan.booking.waitlist")
@@ -33,7 +34,9 @@ async def join(cipher: FieldCipher, body: Any, *, user_id: int, now: datetime) -
     try:
         return await WaitlistEntry.create(
             slot_id=slot.id, user_id=user_id, service=slot.service, party_size=application.party_size,
-            personal_enc=cipher.encrypt(json.dumps(application.personal, ensure_ascii=False)),
+            personal_enc=WAITLIST_PERSONAL.encrypt(
+                cipher, json.dumps(application.personal, ensure_ascii=False),
+                row_key=waitlist_row_key(slot.id, user_id)),
             masked=application.masked, active_key=f"{slot.id}:u{user_id}")
     except IntegrityError:
         raise BookingError("already_waiting") from None
@@ -42,7 +45,8 @@ async def join(cipher: FieldCipher, body: Any, *, user_id: int, now: datetime) -
 async def position(entry: WaitlistEntry) -> int:
     if entry.status != "waiting":
         return 0
-    return await WaitlistEntry.filter(slot_id=entry.slot_id, status="waiting", id__lte=entry.id).count()
+    slot_id = entry.slot_id  # type: ignore[attr-defined]
+    return await WaitlistEntry.filter(slot_id=slot_id, status="waiting", id__lte=entry.id).count()
 
 
 async def leave(entry_id: int, *, user_id: int) -> None:
@@ -57,6 +61,20 @@ async def _skip(entry: WaitlistEntry, reason: str) -> None:
     log.info("waitlist entry skipped", extra={"entry": entry.id, "reason": reason})
 
 
+def _personal(cipher: FieldCipher, entry: WaitlistEntry) -> dict[str, Any]:
+    """The entry's stored form; an unreadable one (tampered, copied from another entry, erased)
+    is skipped like an invalid one, so it never holds up the people behind it."""
+    try:
+        personal = json.loads(WAITLIST_PERSONAL.decrypt(
+            cipher, entry.personal_enc,
+            row_key=waitlist_row_key(entry.slot_id, entry.user_id)))  # type: ignore[attr-defined]
+    except (FieldDecryptError, ValueError):
+        raise BookingError("unreadable") from None
+    if not isinstance(personal, dict):
+        raise BookingError("unreadable")
+    return personal
+
+
 async def promote(cipher: FieldCipher, slot_id: int, *, now: datetime) -> list[Booking]:
     """Gives freed places to waiting residents, first come first served, and queues a message to
     each. Safe to run from several workers at once: each entry is claimed by a conditional UPDATE
@@ -68,7 +86,7 @@ async def promote(cipher: FieldCipher, slot_id: int, *, now: datetime) -> list[B
         if entry is None:
             break
         try:
-            personal = json.loads(cipher.decrypt(entry.personal_enc))
+            personal = _personal(cipher, entry)
             application = validate(entry.service, {**personal, "slot_id": slot_id}, slot_day(slot),
                                    now.astimezone(rules.SHANGHAI).date())
             claims = await claim_keys(cipher, application, slot, entry.user_id)  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sanic import Sanic
@@ -54,6 +55,32 @@ async def test_a_failure_reaches_every_caller(app: Sanic) -> None:
     double = Batched("double", Recorder(fail=True))
     results = await asyncio.gather(*[double(i) for i in range(5)], return_exceptions=True)
     assert all(isinstance(r, RuntimeError) for r in results)
+    # Each caller has an exception of its own: a shared one would carry every caller's traceback.
+    assert len({id(r) for r in results}) == 5
+
+
+async def test_one_bad_member_fails_alone(app: Sanic) -> None:
+    """#19 item 6: a batch never shares one member's exception with the others."""
+    async def picky(items: Sequence[int], conn: BaseDBAsyncClient) -> list[int]:
+        if 13 in items:
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return [i * 2 for i in items]
+
+    double = Batched("picky", picky)
+    results = await asyncio.gather(*[double(i) for i in range(10, 20)], return_exceptions=True)
+    assert isinstance(results[3], OverflowError)
+    assert [r for i, r in enumerate(results) if i != 3] == [i * 2 for i in range(10, 20) if i != 13]
+
+
+async def test_an_oversized_slot_id_in_a_rush_fails_only_its_own_booking(app: Sanic) -> None:
+    """The real batched slot read with 2**63 among valid ids (the reproduced 500 for everyone)."""
+    day = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+    slots = [await open_slot("charity_event", day + timedelta(hours=i), day + timedelta(hours=i + 1), 5)
+             for i in range(3)]
+    wanted = [s.id for s in slots] * 4 + [2**63]
+    results = await asyncio.gather(*[reads.get_slot(i) for i in wanted], return_exceptions=True)
+    assert [getattr(r, "id", None) for r in results[:12]] == [s.id for s in slots] * 4
+    assert isinstance(results[12], Exception)
 
 
 async def test_a_cancelled_caller_does_not_disturb_the_others(app: Sanic) -> None:

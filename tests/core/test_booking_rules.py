@@ -93,13 +93,13 @@ def test_masks_and_field_encryption() -> None:
     assert mask_id_number("310113199001010014") == "3101**********0014"
     assert mask_phone("13800000014") == "138****0014"
     assert mask_name("张三") == "张*" and mask_name("欧阳小明") == "欧**明"
-    cipher = FieldCipher("k" * 40)
-    token = cipher.encrypt("310113199001010014")
-    assert "3101131990" not in token and cipher.decrypt(token) == "310113199001010014"
-    assert cipher.encrypt("x") != cipher.encrypt("x")  # random nonce
+    cipher, at = FieldCipher("k" * 40), {"table": "t", "column": "c", "row_key": "r1"}
+    token = cipher.encrypt("310113199001010014", **at)
+    assert "3101131990" not in token and cipher.decrypt(token, **at) == "310113199001010014"
+    assert cipher.encrypt("x", **at) != cipher.encrypt("x", **at)  # random nonce
     assert cipher.lookup_hash("a") == cipher.lookup_hash("a") != FieldCipher("j" * 40).lookup_hash("a")
     with pytest.raises(Exception):  # noqa: B017 - any tampering must fail authentication
-        FieldCipher("j" * 40).decrypt(token)
+        FieldCipher("j" * 40).decrypt(token, **at)
 
 
 def test_qr_payload_is_signed_and_ics_is_rfc5545() -> None:
