@@ -29,7 +29,7 @@ def create_app(settings: Settings) -> Sanic:
         REQUEST_TIMEOUT=30,
         RESPONSE_TIMEOUT=30,
         OAS_URL_PREFIX="/docs",
-        OAS_UI_DEFAULT="swagger",
+        OAS_UI_DEFAULT="swagger" if settings.docs_enabled else None,
         OAS_UI_REDOC=False,
         OAS_URI_TO_JSON="/openapi.json",
         # Behind the documented reverse proxy the client address is taken from the proxy's
@@ -45,7 +45,10 @@ def create_app(settings: Settings) -> Sanic:
     # sanic-ext's automatic HEAD/OPTIONS handlers re-finalise the router once per route at
     # start-up (1.2 s per worker); HEAD is added while building instead (core.http), and nothing
     # here is called cross-origin, so OPTIONS and CORS stay off.
-    Extend(app, config={"http_auto_head": False, "http_auto_options": False, "cors": False})
+    # The Swagger UI page loads its script from a CDN: served only where BAOSHAN_DOCS allows
+    # (off in production by default); /openapi.json itself is always there.
+    Extend(app, config={"http_auto_head": False, "http_auto_options": False, "cors": False,
+                        "oas": settings.docs_enabled})
     app.ext.openapi.describe(
         "宝山民政 API",
         version="1.0",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -32,8 +33,16 @@ def _sqlite_url(url: str) -> str:
         query.setdefault(key, value)
     path = url[len("sqlite://"):].split("?", 1)[0]
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(path))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def _create_private(path: Path) -> None:
+    """The database file holds residents' bookings: created 0600, like the secret key (SQLite
+    gives its -wal and -shm files the same mode), rather than with the umask's world-readable."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def db_url(settings: Settings) -> str:

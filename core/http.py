@@ -40,6 +40,7 @@ def install(app: Sanic) -> None:
     async def log_access(request: Request, response: HTTPResponse) -> None:
         rid = getattr(request.ctx, "request_id", None) or uuid.uuid4().hex
         response.headers["X-Request-ID"] = rid
+        harden(response)
         started = getattr(request.ctx, "started", None)
         elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
         access_log.info(
@@ -48,6 +49,24 @@ def install(app: Sanic) -> None:
                    "status": response.status, "ms": round(elapsed, 2),
                    "client": request.remote_addr or request.ip},
         )
+
+
+# Every HTML page, whoever renders it (console, public pages, error pages, the API docs): no
+# framing (clickjacking of the console), no <base> hijack, forms post only to us.
+_PAGE_DIRECTIVES = ("frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'")
+
+
+def harden(response: HTTPResponse) -> None:
+    # Browsers must not guess a type: /wechat echoes caller-chosen text, uploads are served back.
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if not (response.content_type or "").startswith("text/html"):
+        return
+    policy = response.headers.get("Content-Security-Policy", "")
+    present = {part.strip().split(" ", 1)[0] for part in policy.split(";") if part.strip()}
+    extra = [d for d in _PAGE_DIRECTIVES if d.split(" ", 1)[0] not in present]
+    if extra:
+        response.headers["Content-Security-Policy"] = "; ".join(
+            [p for p in (policy.strip().rstrip(";"),) if p] + extra)
 
 
 def add_head_routes(app: Sanic) -> None:
