@@ -1,8 +1,11 @@
 """Chinese text of the staff console, keyed by code."""
 
 ERRORS: dict[str, str] = {
-    "bad_credentials": "用户名或密码不正确。",
-    "locked": "登录失败次数过多，账号已暂时锁定，请15分钟后再试或联系管理员。",
+    # One text for an unknown name, a wrong password and a locked account alike (#19): the
+    # login page must not tell an outsider which accounts exist. Staff see locks on the 账号 page.
+    "bad_credentials": ("用户名或密码不正确，或账号因连续输错5次已暂时锁定。"
+                        "请核对后重试；已锁定的账号15分钟后自动解锁，也可请管理员解锁。"),
+    "login_rate_limited": "登录尝试过于频繁，请1分钟后再试。",
     "csrf": "页面已过期，请刷新后重新提交。",
     "forbidden": "您的账号没有权限访问此页面。",
     "bad_username": "用户名只能使用小写字母、数字、下划线、点和连字符，最长64位。",

@@ -44,6 +44,7 @@ def templates() -> Environment:
 # still checks its own roles through staff_required.
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/console/", "概览", ("*",)),
+    ("/console/urgent", "紧急求助", ("*",)),
     ("/console/notices", "通知公告", ("editor",)),
     ("/console/charity", "慈善周", ("editor",)),
     ("/console/kb", "知识库", ("editor",)),
@@ -144,11 +145,20 @@ async def login_submit(request: Request) -> HTTPResponse:
     username = (form.get("username") or "").strip()
     if not auth.csrf_ok(request.cookies.get(CSRF_COOKIE) or "", form.get("csrf")):
         return _login_page(request, ERRORS["csrf"], username, 403)
+    settings = request.app.ctx.settings
     try:
-        token, _ = await auth.login(username, form.get("password") or "", datetime.now(UTC))
+        token, _ = await auth.login(username, form.get("password") or "", datetime.now(UTC),
+                                    address=request.remote_addr or request.ip,
+                                    per_address=settings.rate_limit_login_per_address,
+                                    per_username=settings.rate_limit_login_per_username)
+    except auth.LoginRateLimited as exc:
+        response = _login_page(request, ERRORS[exc.code], username, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except auth.AuthError as exc:
-        status = 429 if exc.code == "locked" else 401
-        return _login_page(request, ERRORS[exc.code], username, status)
+        # One status for every refusal: a different one for locked accounts would tell an
+        # outsider that the name exists.
+        return _login_page(request, ERRORS[exc.code], username, 401)
     response = redirect("/console/")
     response.add_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="Lax",
                         secure=_secure(request), max_age=int(auth.SESSION_TTL.total_seconds()))
