@@ -22,6 +22,8 @@ CONTACT_QUESTION = "宝山区民政局地址电话"
 
 ERRORS: dict[str, str] = {
     "bad_signature": "签名校验失败。",
+    "bad_timestamp": "请求时间戳无效或与服务器时间相差超过 5 分钟。",
+    "plaintext_refused": "公众号已启用安全模式，只接受加密消息。",
     "bad_xml": "消息格式不正确。",
     "missing_fields": "消息缺少必要字段。",
     "aes_not_configured": "未配置消息加解密密钥，无法处理加密消息。",

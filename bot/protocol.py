@@ -26,6 +26,13 @@ MAX_MSG_ID_DIGITS = 20  # MsgId is a 64-bit integer
 # reports to one user in one second differ only by MsgID, and the authorization events all come
 # from the platform's account (FromUserName) with the resident in OpenID.
 EVENT_ID_FIELDS = ("MsgID", "OpenID")
+# A signed request is honoured this long either side of now: a plaintext-mode signature covers
+# only token, timestamp and nonce, so without this bound one seen in a proxy log would carry any
+# body forever. Five minutes absorbs clock drift and WeChat's retries (three, 5 s apart).
+MAX_CLOCK_SKEW_SECONDS = 300
+_MAX_TIMESTAMP_DIGITS = 12  # seconds since 1970 have 10 digits until the year 2286
+# WeChat's 明文/兼容/安全模式 (core.settings.MESSAGE_MODES); only "safe" refuses plaintext.
+SAFE_MODE = "safe"
 
 
 # wechatpy 1.8 predates these documented types and would parse them as UnknownMessage; registering
@@ -97,6 +104,25 @@ def signature_ok(token: str, signature: str, timestamp: str, nonce: str) -> bool
     return hmac.compare_digest(expected, signature or "")
 
 
+def timestamp_fresh(timestamp: str, now: float) -> bool:
+    """Whether ``timestamp`` (WeChat's query parameter, whole seconds) lies within
+    ``MAX_CLOCK_SKEW_SECONDS`` of ``now``. Anything but ASCII digits is refused: int() would
+    also take "+1", " 1" or other scripts' digits, none of which WeChat sends."""
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > _MAX_TIMESTAMP_DIGITS:
+        return False
+    return abs(int(timestamp) - now) <= MAX_CLOCK_SKEW_SECONDS
+
+
+def check_request(token: str, args: dict[str, str], now: float) -> None:
+    """The checks every request from WeChat passes, GET verification and POST messages alike:
+    the query signature, then the timestamp it signs. Raises ProtocolError (403)."""
+    timestamp = args.get("timestamp", "")
+    if not signature_ok(token, args.get("signature", ""), timestamp, args.get("nonce", "")):
+        raise ProtocolError("bad_signature", 403)
+    if not timestamp_fresh(timestamp, now):
+        raise ProtocolError("bad_timestamp", 403)
+
+
 @dataclass(frozen=True)
 class Inbound:
     """One callback request, decrypted and parsed."""
@@ -166,18 +192,25 @@ def parse(xml: str) -> tuple[Any, dict[str, str]]:
     return message, raw
 
 
-def read(body: bytes, args: dict[str, str], *, token: str, aes_key: str, app_id: str) -> Inbound:
-    """Check, decrypt and parse one POST. Raises ProtocolError for anything WeChat wouldn't send."""
+def read(body: bytes, args: dict[str, str], *, token: str, aes_key: str, app_id: str,
+         mode: str, now: float) -> Inbound:
+    """Check, decrypt and parse one POST. Raises ProtocolError for anything WeChat wouldn't send.
+
+    ``mode`` is the account's message mode: in "safe" a plaintext body is refused, since its
+    signature covers no part of it. Encrypted bodies are read whenever an AES key is set: their
+    msg_signature covers the ciphertext, so accepting them never weakens a mode.
+    """
     if len(body) > MAX_BODY_BYTES:
         raise ProtocolError("payload_too_large", 413)
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
-    if not signature_ok(token, args.get("signature", ""), timestamp, nonce):
-        raise ProtocolError("bad_signature", 403)
+    check_request(token, args, now)
     try:
         xml = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProtocolError("bad_xml", 400) from exc
     encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+    if not encrypted and mode == SAFE_MODE:
+        raise ProtocolError("plaintext_refused", 403)
     if encrypted:
         if not aes_key:
             raise ProtocolError("aes_not_configured", 400)

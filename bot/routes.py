@@ -6,10 +6,10 @@ import asyncio
 import logging
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sanic import Blueprint, Request
+from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, text
 from sanic_ext import openapi
 from wechatpy.replies import ArticlesReply, TextReply, TransferCustomerServiceReply
@@ -19,6 +19,7 @@ from bot.handlers import Reply, dispatch
 from bot.messages import ERRORS, TEXT
 from bot.wechat_api import WechatApi, WechatApiError
 from core.errors import error_response
+from core.request_ctx import now as request_now
 from core.settings import Settings
 
 log = logging.getLogger("baoshan.bot")
@@ -33,15 +34,29 @@ def _fail(code: str, status: int) -> HTTPResponse:
     return error_response(code, status, ERRORS.get(code))
 
 
+@bp.before_server_start
+async def warn_unless_safe(app: Sanic) -> None:
+    """Outside safe mode a callback's signature covers no part of its body: anyone who saw one
+    signed URL could post any message as any resident for the next five minutes."""
+    s: Settings = app.ctx.settings
+    if s.is_production and s.wechat_message_mode != protocol.SAFE_MODE:
+        log.warning("WeChat callback accepts plaintext messages in production; "
+                    "set WECHAT_MESSAGE_MODE=safe (安全模式) so every message body is signed",
+                    extra={"mode": s.wechat_message_mode})
+
+
 @bp.get("/wechat")
 @openapi.summary("微信服务器验证：校验签名后原样返回 echostr")
 @openapi.exclude()
 async def verify(request: Request) -> HTTPResponse:
     s: Settings = request.app.ctx.settings
     args = {k: request.args.get(k, "") for k in ("signature", "timestamp", "nonce", "echostr")}
-    if not protocol.signature_ok(s.wechat_token, args["signature"], args["timestamp"], args["nonce"]):
-        return _fail("bad_signature", 403)
-    return text(args["echostr"])
+    try:
+        protocol.check_request(s.wechat_token, args, request_now(request).timestamp())
+    except protocol.ProtocolError as exc:
+        return _fail(exc.code, exc.status)
+    # echostr is the caller's own string sent back: never let a browser sniff it into HTML.
+    return text(args["echostr"], headers={"X-Content-Type-Options": "nosniff"})
 
 
 def fit(body: str, read_more: str = "") -> str:
@@ -78,18 +93,19 @@ async def callback(request: Request) -> HTTPResponse:
         return _fail("payload_too_large", 413)
     args = {k: request.args.get(k, "") for k in
             ("signature", "timestamp", "nonce", "encrypt_type", "msg_signature")}
+    now = request_now(request)
     try:
         inbound = protocol.read(request.body or b"", args, token=s.wechat_token,
-                                aes_key=s.wechat_encoding_aes_key, app_id=s.wechat_app_id)
+                                aes_key=s.wechat_encoding_aes_key, app_id=s.wechat_app_id,
+                                mode=s.wechat_message_mode, now=now.timestamp())
     except protocol.ProtocolError as exc:
         log.info("rejected callback", extra={"code": exc.code, "status": exc.status})
         return _fail(exc.code, exc.status)
 
-    now = datetime.now(UTC)
     claim = await service.claim(inbound.dedup_key, inbound.user, now)
     if not claim.fresh:
         log.info("retry answered from store", extra={"key": inbound.dedup_key})
-        return _respond(claim.reply or "success", inbound, s)
+        return _respond(claim.reply or "success", inbound, s, now)
 
     ctx = service.BotContext(request.app.ctx.kb, s.miniapp_app_id, now, s.public_base_url)
     work = asyncio.create_task(_answer(inbound, ctx, s.public_base_url))
@@ -102,8 +118,8 @@ async def callback(request: Request) -> HTTPResponse:
                         s.wechat_app_secret)
         work.add_done_callback(lambda t: _schedule_late(t, api, inbound.user))
         log.warning("answer not ready in time", extra={"key": inbound.dedup_key})
-        return _respond("success", inbound, s)
-    return _respond(body, inbound, s)
+        return _respond("success", inbound, s, now)
+    return _respond(body, inbound, s, now)
 
 
 def _schedule_late(task: asyncio.Task[tuple[str, Reply | None]], api: WechatApi, user: str) -> None:
@@ -116,7 +132,7 @@ def _schedule_late(task: asyncio.Task[tuple[str, Reply | None]], api: WechatApi,
         pending.add_done_callback(_LATE.discard)
 
 
-_LATE: set[asyncio.Task[None]] = set()  # keeps late deliveries alive until they finish
+_LATE: set[asyncio.Task[bool]] = set()  # keeps late deliveries alive until they finish
 
 
 async def deliver_late(api: WechatApi, user: str, content: str) -> bool:
@@ -146,9 +162,9 @@ async def _answer(inbound: protocol.Inbound, ctx: service.BotContext,
     return body, reply
 
 
-def _respond(body: str, inbound: protocol.Inbound, s: Settings) -> HTTPResponse:
+def _respond(body: str, inbound: protocol.Inbound, s: Settings, now: datetime) -> HTTPResponse:
     if body == "success":
         return text("success")
     sealed = protocol.seal(body, inbound, token=s.wechat_token, aes_key=s.wechat_encoding_aes_key,
-                           app_id=s.wechat_app_id, timestamp=str(int(time.time())))
+                           app_id=s.wechat_app_id, timestamp=str(int(now.timestamp())))
     return text(sealed, content_type="application/xml; charset=utf-8")

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 import httpx
 from sanic import Request
+from sanic.request import RequestParameters
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 from sanic_ext import openapi
@@ -25,6 +25,7 @@ from content.messages import ERRORS, SIM_TEXT
 from content.routes import bp, page, staff_required
 from content.sim_wechat import Bubble, SimError
 from core.kb import SIMULATED_USER_PREFIX
+from core.request_ctx import now as request_now
 from core.settings import Settings
 
 log = logging.getLogger("baoshan.console.simulator")
@@ -64,7 +65,7 @@ def callback_target(request: Request) -> tuple[str, str | None]:
     if isinstance(sock, tuple) and len(sock) >= 2 and not info.ssl:  # type: ignore[union-attr]
         # A server listening on every interface is reached on its loopback one.
         wildcard = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}  # noqa: S104 - compared, not bound
-        host = wildcard.get(sock[0], sock[0])
+        host = wildcard.get(str(sock[0]), str(sock[0]))
         return f"http://{f'[{host}]' if ':' in host else host}:{sock[1]}", None
     # Behind TLS or an ASGI server the socket says nothing usable: the configured address then.
     base = request.app.ctx.settings.public_base_url
@@ -112,7 +113,8 @@ async def exchange(request: Request, form: dict[str, str]) -> Bubble:
     """One round trip through /wechat; returns the bot's side as a bubble."""
     s: Settings = request.app.ctx.settings
     user = simulated_user(request.ctx.staff.username)
-    now = int(time.time())
+    # The callback refuses timestamps five minutes off its clock: sign with that same clock.
+    now = int(request_now(request).timestamp())
     is_event = form["send"] == "event"
     xml = sim_wechat.message_xml(user, now, text="" if is_event else form["text"],
                                  event=form["event"] if is_event else "", key=form["key"])
@@ -150,10 +152,12 @@ async def simulator(request: Request) -> HTTPResponse:
 @openapi.exclude()
 @staff_required(*ROLES)
 async def simulator_send(request: Request) -> HTTPResponse:
-    f = request.form
+    f = request.form or RequestParameters()
+    # In safe mode the callback refuses plaintext, as the platform never sends any: always encrypt.
+    safe = request.app.ctx.settings.wechat_message_mode == "safe"
     form = {"send": f.get("send") or "text", "text": (f.get("text") or "").strip(),
             "event": f.get("event") or "", "key": f.get("key") or "",
-            "encrypt": "on" if f.get("encrypt") else ""}
+            "encrypt": "on" if f.get("encrypt") or safe else ""}
     history = load_history(f.get("history") or "")
     menu = dict((key, name) for name, key in sim_wechat.menu_keys())
     wants_json = "application/json" in (request.headers.get("accept") or "")

@@ -34,8 +34,10 @@ class FakeWechat:
     def __init__(self, client: httpx.AsyncClient, token: str, aes_key: str = "", app_id: str = "") -> None:
         self.client, self.token, self.aes_key, self.app_id = client, token, aes_key, app_id
 
-    async def send(self, xml: str, *, encrypt: bool = False, bad_signature: bool = False) -> httpx.Response:
-        timestamp, nonce = str(int(time.time())), f"n{next(_ids)}"
+    async def send(self, xml: str, *, encrypt: bool = False, bad_signature: bool = False,
+                   timestamp: int | str | None = None) -> httpx.Response:
+        """POST one callback, signed over ``timestamp`` (default now) as the platform would."""
+        timestamp, nonce = str(int(time.time()) if timestamp is None else timestamp), f"n{next(_ids)}"
         params = {"timestamp": timestamp, "nonce": nonce,
                   "signature": "0" * 40 if bad_signature else sign(self.token, timestamp, nonce),
                   "openid": "oUser0001"}
@@ -48,6 +50,13 @@ class FakeWechat:
                     f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>")
         return await self.client.post("/wechat", params=params, content=body.encode(),
                                       headers={"Content-Type": "text/xml"})
+
+    async def verify(self, echostr: str, *, timestamp: int | str | None = None) -> httpx.Response:
+        """The platform's server verification (GET), signed over ``timestamp`` (default now)."""
+        ts, nonce = str(int(time.time()) if timestamp is None else timestamp), f"n{next(_ids)}"
+        return await self.client.get("/wechat", params={
+            "signature": sign(self.token, ts, nonce), "timestamp": ts, "nonce": nonce,
+            "echostr": echostr})
 
     def open(self, response: httpx.Response, *, encrypted: bool = False) -> dict[str, str]:
         """The reply's fields (decrypted and signature-checked in safe mode)."""
