@@ -15,10 +15,17 @@ from sanic import Blueprint, Request
 from sanic.exceptions import PayloadTooLarge
 from sanic.response import HTTPResponse, html, redirect
 from sanic_ext import openapi
+from tortoise.exceptions import OperationalError
 
 from content import auth
 from content.messages import DONE, ERRORS, ROLE_NAMES
-from core.errors import error_response
+from core.errors import (
+    UNAVAILABLE_ERRORS,
+    database_unavailable,
+    error_response,
+    unavailable_headers,
+)
+from core.messages import message_for
 
 bp = Blueprint("content")
 HERE = Path(__file__).parent
@@ -80,6 +87,20 @@ async def too_large(request: Request, exception: PayloadTooLarge) -> HTTPRespons
     if not request.path.startswith("/console"):
         return error_response("payload_too_large", 413)
     return page("error.html", 413, message=ERRORS["upload_too_large"])
+
+
+@bp.exception(*UNAVAILABLE_ERRORS, OSError, OperationalError)
+async def unavailable(request: Request, exception: Exception) -> HTTPResponse:
+    """The database is away (down, frozen, locked): staff get a page saying to try again shortly,
+    with 503 + Retry-After like the JSON API, instead of a JSON 500 in the browser. Anything else
+    these types cover goes to the app's one error handler."""
+    if not database_unavailable(exception):
+        return request.app.error_handler.default(request, exception)
+    if not request.path.startswith("/console"):
+        return request.app.error_handler.default(request, exception)  # JSON 503
+    response = page("error.html", 503, message=message_for("service_unavailable"))
+    response.headers.update(unavailable_headers())
+    return response
 
 
 def done_redirect(url: str, code: str) -> HTTPResponse:

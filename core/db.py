@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -52,9 +53,35 @@ def db_url(settings: Settings) -> str:
     return _sqlite_url(url) if url.startswith("sqlite://") else url
 
 
-def tortoise_config(settings: Settings) -> dict[str, Any]:
+def _connection(settings: Settings, timeouts: bool) -> str | dict[str, Any]:
+    """The "default" connection, with every wait bounded (issue #11): on PostgreSQL the pool
+    size, a connect timeout, a server-side ``statement_timeout`` (also ends lock waits) and a
+    client-side ``command_timeout`` a second later (a frozen server never sends the server-side
+    cancel), and the pool acquisition timeout (core.db_pg). SQLite has one writer and no pool:
+    its ``busy_timeout`` bounds the wait for the write lock. Migrations run without a statement
+    timeout (``timeouts=False``): building an index on a large table may take longer."""
+    url = db_url(settings)
+    if not url.startswith("postgres://"):
+        return url
+    conf = expand_db_url(url)
+    conf["engine"] = "core.db_pg"
+    creds: dict[str, Any] = conf["credentials"]
+    acquire_s = settings.db_acquire_timeout_ms / 1000
+    creds.setdefault("minsize", 1)
+    creds.setdefault("maxsize", settings.db_pool_size)
+    creds["minsize"] = min(int(creds["minsize"]), int(creds["maxsize"]))
+    creds.setdefault("timeout", acquire_s)  # connecting to the server
+    creds["acquire_timeout"] = acquire_s
+    if timeouts:
+        statement_ms = settings.db_statement_timeout_ms
+        creds["server_settings"] = {"statement_timeout": str(statement_ms)}
+        creds["command_timeout"] = statement_ms / 1000 + 1
+    return conf
+
+
+def tortoise_config(settings: Settings, *, timeouts: bool = True) -> dict[str, Any]:
     return {
-        "connections": {"default": db_url(settings)},
+        "connections": {"default": _connection(settings, timeouts)},
         "apps": {
             APP_LABEL: {
                 "models": [MODELS_MODULE],
@@ -82,9 +109,9 @@ async def close_orm() -> None:
 
 
 async def pending_migrations(settings: Settings) -> list[str]:
-    await Tortoise.init(config=tortoise_config(settings), init_connections=False)
+    await Tortoise.init(config=tortoise_config(settings, timeouts=False), init_connections=False)
     try:
-        cfg = tortoise_config(settings)["apps"]
+        cfg = tortoise_config(settings, timeouts=False)["apps"]
         executor = MigrationExecutor(connections.get("default"), cfg)
         steps = await executor.plan(None)
         return [f"{step.migration.app_label}.{step.migration.name}" for step in steps
@@ -103,7 +130,7 @@ async def upgrade(settings: Settings) -> list[str]:
             log.info("migration applied", extra={"migration": f"{app_label}.{name}"})
 
     try:
-        await migrate(config=tortoise_config(settings), progress=progress)
+        await migrate(config=tortoise_config(settings, timeouts=False), progress=progress)
     finally:
         await Tortoise.close_connections()
     return applied
@@ -112,7 +139,8 @@ async def upgrade(settings: Settings) -> list[str]:
 async def ping() -> bool:
     try:
         await connections.get("default").execute_query("SELECT 1")
-    except Exception:
-        log.exception("database ping failed")
+    except Exception as exc:
+        # No traceback: health checks poll every few seconds while the database is away.
+        log.warning("database ping failed", extra={"error": type(exc).__name__})
         return False
     return True

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
+import asyncpg
 from sanic import Request
 from sanic.exceptions import RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, json
+from tortoise.exceptions import DBConnectionError, OperationalError
 
 from core.logs import request_id_var
 from core.messages import message_for
@@ -29,6 +32,45 @@ _STATUS_CODES: dict[int, str] = {
     429: "rate_limited",
     503: "service_unavailable",
 }
+
+
+# How long a client should wait before retrying while the database is unavailable: about what a
+# PostgreSQL restart or a failover takes.
+RETRY_AFTER_S = 5
+
+# The database could not be reached or did not answer in time: connection refused/reset, the
+# pool's acquisition timeout or asyncpg's command_timeout (TimeoutError), the server-side
+# statement_timeout (QueryCanceledError), a server shutting down or starting up.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError, TimeoutError, socket.gaierror, DBConnectionError,
+    asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.QueryCanceledError,
+    asyncpg.AdminShutdownError, asyncpg.CrashShutdownError, asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps: the ORM re-raises driver errors) means the database is
+    out of reach for now, so the request may succeed later: 503 + Retry-After, not a 500."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, UNAVAILABLE_ERRORS):
+            return True
+        # asyncpg reports "connection refused" on every address it tried as one plain OSError
+        # ("Multiple exceptions: ..."); file errors are subclasses and stay 500s.
+        if type(current) is OSError:
+            return True
+        # SQLite: the write lock was not free within busy_timeout.
+        if isinstance(current, OperationalError) and "database is locked" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def unavailable_headers() -> dict[str, str]:
+    return {"Retry-After": str(RETRY_AFTER_S)}
 
 
 class ApiError(Exception):
@@ -74,6 +116,12 @@ class JsonErrorHandler(ErrorHandler):
             # The client went away (timeout, closed tab); nobody will read an answer.
             log.info("request cancelled by client", extra={"path": request.path})
             return error_response("service_unavailable", 503)
+        if database_unavailable(exception):
+            # Logged without the traceback: one line per request while the database is away.
+            log.warning("database unavailable", extra={
+                "path": request.path, "method": request.method, "error": type(exception).__name__,
+                "request_id": request_id_var.get()})
+            return error_response("service_unavailable", 503, headers=unavailable_headers())
         if isinstance(exception, SanicException) and exception.status_code < 500:
             status = exception.status_code
             headers = dict(getattr(exception, "headers", None) or {})

@@ -8,13 +8,16 @@ same way (unused → used). No leader election or worker-local state is needed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from tortoise.expressions import Q
 
+from core.backoff import BackingOff, Backoff, SingleFlight
 from core.booking.rules import DEFAULT_RULES, SHANGHAI
 from core.models import Notification, Subscription
 from core.settings import Settings
@@ -25,22 +28,40 @@ _BATCH = 50
 
 class AccessToken:
     """The mini-program's access token via /cgi-bin/stable_token, cached per worker until near
-    expiry (stable_token returns the same token to every caller, so workers do not fight)."""
+    expiry (stable_token returns the same token to every caller, so workers do not fight).
 
-    def __init__(self) -> None:
+    While the endpoint fails, one attempt per backoff window (exponential, capped); callers
+    meanwhile share the attempt in flight, or get BackingOff at once."""
+
+    def __init__(self, backoff: Backoff | None = None) -> None:
         self._value = ""
         self._expires = 0.0
+        self.backoff = backoff or Backoff()
+        self._flight: SingleFlight[str] = SingleFlight()
 
     async def get(self, http: httpx.AsyncClient, settings: Settings) -> str:
         if self._value and time.monotonic() < self._expires:
             return self._value
-        resp = await http.post(f"{settings.wechat_api_base_url}/cgi-bin/stable_token",
-                               json={"grant_type": "client_credential",
-                                     "appid": settings.miniapp_app_id,
-                                     "secret": settings.miniapp_app_secret})
-        data = resp.json()
-        if not data.get("access_token"):
-            raise RuntimeError(f"stable_token errcode {data.get('errcode')}")
+        return await self._flight.run(lambda: self._fetch(http, settings))
+
+    async def _fetch(self, http: httpx.AsyncClient, settings: Settings) -> str:
+        if wait := self.backoff.waiting():
+            raise BackingOff(wait)
+        try:
+            resp = await http.post(f"{settings.wechat_api_base_url}/cgi-bin/stable_token",
+                                   json={"grant_type": "client_credential",
+                                         "appid": settings.miniapp_app_id,
+                                         "secret": settings.miniapp_app_secret})
+            data = resp.json()
+            if not data.get("access_token"):
+                raise RuntimeError(f"stable_token errcode {data.get('errcode')}")
+        except (httpx.HTTPError, ValueError, RuntimeError) as exc:
+            delay = self.backoff.failed()
+            log.warning("mini-program token fetch failed; backing off", extra={
+                "error": type(exc).__name__, "failures": self.backoff.failures,
+                "retry_in_s": delay})
+            raise
+        self.backoff.succeeded()
         self._value = data["access_token"]
         self._expires = time.monotonic() + int(data.get("expires_in", 7200)) - 300
         return self._value
@@ -64,39 +85,120 @@ async def _finish(n: Notification, status: str, detail: str = "", now: datetime 
     await Notification.filter(id=n.id).update(status=status, detail=detail[:200], sent_at=now)
 
 
+# A row in "sending" carries its lease start in ``sent_at`` (null until then, and overwritten
+# when sent) and its progress in ``detail``, so no extra column is needed. Longer than one
+# message can take (token fetch with backoff + a 4 s send), so a live worker never loses it.
+LEASE = timedelta(minutes=5)
+_CONSENT, _POSTING = "consent:", "posting:"
+
+
+async def _hand_back(n_id: int, sub_id: int | None) -> None:
+    """Not sent: the notification and the consent go back for the next round."""
+    if sub_id is not None:
+        await Subscription.filter(id=sub_id, status="used").update(status="unused", used_at=None)
+    await Notification.filter(id=n_id, status="sending").update(status="pending", detail="",
+                                                                  sent_at=None)
+
+
+async def recover_stale(now: datetime) -> int:
+    """Rows left in "sending" past the lease by a worker that died or was cancelled mid-way.
+
+    A subscribe message is not idempotent, so a row is retried only when it cannot have reached
+    WeChat (before the send began: its consent is handed back too). One interrupted during the
+    send may have been delivered: it is marked failed for staff rather than sent twice."""
+    recovered = 0
+    stale = await Notification.filter(
+        Q(status="sending") & (Q(sent_at__isnull=True) | Q(sent_at__lt=now - LEASE)))
+    for n in stale:
+        if n.detail.startswith(_POSTING):
+            won = await Notification.filter(id=n.id, status="sending", detail=n.detail).update(
+                status="failed", detail="interrupted while sending; not retried")
+            action = "marked failed (may have been delivered)"
+        else:
+            sub_id = int(n.detail[len(_CONSENT):]) if n.detail.startswith(_CONSENT) else None
+            won = await Notification.filter(id=n.id, status="sending", detail=n.detail).update(
+                status="pending", detail="", sent_at=None)
+            if won and sub_id is not None:
+                await Subscription.filter(id=sub_id, status="used").update(status="unused",
+                                                                          used_at=None)
+            action = "handed back for retry"
+        if won:
+            recovered += 1
+            log.warning("stale reminder recovered", extra={"notification_id": n.id,
+                                                           "action": action})
+    return recovered
+
+
 async def send_due(http: httpx.AsyncClient, settings: Settings, token: AccessToken,
                    now: datetime) -> int:
     """Sends what is due; returns how many messages WeChat accepted."""
+    await recover_stale(now)
     sent = 0
     due = await Notification.filter(status="pending", due_at__lte=now).order_by("id") \
         .limit(_BATCH).prefetch_related("booking__slot", "user")
     for n in due:
-        if not await Notification.filter(id=n.id, status="pending").update(status="sending"):
+        if token.backoff.waiting():
+            break  # the token endpoint is failing: leave the rest pending, claim nothing
+        if not await Notification.filter(id=n.id, status="pending").update(status="sending",
+                                                                           sent_at=now):
             continue  # another worker has it
+        sent += await _send_one(http, settings, token, n, now)
+    return sent
+
+
+async def _send_one(http: httpx.AsyncClient, settings: Settings, token: AccessToken,
+                    n: Notification, now: datetime) -> int:
+    sub_id: int | None = None
+    try:
         # A closure notice is about a booking that is no longer confirmed, by design.
         wanted = "closed" if n.kind == "slot_closed" else "confirmed"
         if n.booking.status != wanted or n.booking.slot.starts_at <= now:
             await _finish(n, "skipped", "booking no longer upcoming")
-            continue
+            return 0
         sub = await Subscription.filter(user_id=n.user_id, status="unused").order_by("id").first()  # type: ignore[attr-defined]
         if sub is None or not await Subscription.filter(id=sub.id, status="unused").update(
                 status="used", used_at=now):
             await _finish(n, "no_consent")
-            continue
-        try:
-            access = await token.get(http, settings)
-            resp = await http.post(f"{settings.wechat_api_base_url}/cgi-bin/message/subscribe/send",
-                                   params={"access_token": access}, json=_message(n, sub.template_id))
-            errcode = int(resp.json().get("errcode", -1))
-        except (httpx.HTTPError, ValueError, RuntimeError) as exc:
-            # Not sent: give both the notification and the consent back for the next round.
-            await Subscription.filter(id=sub.id).update(status="unused", used_at=None)
-            await Notification.filter(id=n.id).update(status="pending")
-            log.warning("subscribe message not sent", extra={"error": type(exc).__name__})
-            continue
-        if errcode == 0:
-            await _finish(n, "sent", now=now)
-            sent += 1
-        else:  # 43101: the user withdrew consent; others are recorded for staff
-            await _finish(n, "failed", f"errcode {errcode}")
-    return sent
+            return 0
+        sub_id = sub.id
+        await Notification.filter(id=n.id).update(detail=f"{_CONSENT}{sub.id}")
+        access = await token.get(http, settings)
+        # From here the message may reach WeChat: an interruption is no longer retried.
+        await Notification.filter(id=n.id).update(detail=f"{_POSTING}{sub.id}")
+        sub_id = None
+        resp = await http.post(f"{settings.wechat_api_base_url}/cgi-bin/message/subscribe/send",
+                               params={"access_token": access}, json=_message(n, sub.template_id))
+        errcode = int(resp.json().get("errcode", -1))
+    except asyncio.CancelledError:
+        # Shut down mid-way: hand the row back (shielded: a second cancel must not stop it),
+        # then let the cancellation go on. Mid-send rows stay for recover_stale to judge.
+        if sub_id is not None or not (await _detail(n.id)).startswith(_POSTING):
+            await asyncio.shield(_hand_back(n.id, sub_id))
+            log.warning("reminder handed back on cancellation", extra={"notification_id": n.id})
+        raise
+    except (httpx.HTTPError, ValueError, RuntimeError, BackingOff) as exc:
+        # Not accepted: give both the notification and the consent back for the next round.
+        # (A transport error on the send itself happened before WeChat answered; WeChat
+        # rejects nothing it did not receive, and a timeout after receipt is rare enough that
+        # a possible duplicate reminder is better than a lost one.)
+        await _hand_back(n.id, sub_id if sub_id is not None else _sub_of(await _detail(n.id)))
+        log.warning("subscribe message not sent", extra={"error": type(exc).__name__})
+        return 0
+    if errcode == 0:
+        await _finish(n, "sent", now=now)
+        return 1
+    # 43101: the user withdrew consent; others are recorded for staff
+    await _finish(n, "failed", f"errcode {errcode}")
+    return 0
+
+
+async def _detail(n_id: int) -> str:
+    row = await Notification.get_or_none(id=n_id)
+    return row.detail if row is not None else ""
+
+
+def _sub_of(detail: str) -> int | None:
+    for prefix in (_CONSENT, _POSTING):
+        if detail.startswith(prefix):
+            return int(detail[len(prefix):])
+    return None
