@@ -25,12 +25,18 @@ from content.messages import ERRORS
 from content.routes import bp, done_redirect, flash, page, staff_required
 from core import kb, tz
 from core.models import KbEntry, UnansweredQuestion
+from core.pii import mask_free_text
 from knowledge.entries import Entry
 
 PAGE_SIZE = 30
 CHANNELS = {"": "居民提问（公众号和接口）", "wechat": "公众号", "api": "知识库接口",
             kb.SIMULATOR_CHANNEL: "对话模拟（工作人员）"}
 CHANNEL_NAMES = {"wechat": "公众号", "api": "接口", kb.SIMULATOR_CHANNEL: "对话模拟"}
+
+
+def _field(request: Request, name: str) -> str:
+    form = request.form  # None when the body was not a form
+    return (form.get(name) if form else None) or ""
 
 
 def when(moment: datetime) -> str:
@@ -66,10 +72,11 @@ async def groups(qs: QuerySet[UnansweredQuestion], *, limit: int, offset: int = 
     if not found:
         return []
     # The newest row of each group (ids grow with time) speaks for it: its wording and the guess
-    # made when it was asked.
+    # made when it was asked. Rows are masked when written (core.unanswered); masking again is
+    # a no-op for them and keeps any row written another way from showing a resident's numbers.
     for q in await UnansweredQuestion.filter(id__in=[r["latest"] for r in rows]):
         g = found[q.normalized]
-        g.text, g.stored_entry, g.stored_score = q.text, q.top_entry_id, q.top_score
+        g.text, g.stored_entry, g.stored_score = mask_free_text(q.text), q.top_entry_id, q.top_score
     for r in await qs.filter(normalized__in=list(found)).annotate(n=Count("id")) \
             .group_by("normalized", "channel").values("normalized", "channel", "n"):
         found[r["normalized"]].channels[r["channel"]] = int(r["n"])
@@ -124,9 +131,9 @@ async def kb_unanswered(request: Request) -> HTTPResponse:
 @staff_required("editor")
 async def kb_unanswered_attach(request: Request) -> HTTPResponse:
     """Adds the question as a phrasing of an existing entry; the group is then handled."""
-    normalized = request.form.get("normalized") or ""
-    text = " ".join((request.form.get("text") or "").split())
-    entry_id = (request.form.get("entry_id") or "").strip()
+    normalized = _field(request, "normalized")
+    text = " ".join(_field(request, "text").split())
+    entry_id = _field(request, "entry_id").strip()
     if not text:
         return await _render(request, ERRORS["kb_question_empty"], 422)
     if len(text) > kb_forms.MAX_QUESTION_CHARS:
@@ -166,8 +173,8 @@ async def _attach(request: Request, entry: Entry, modified: datetime, text: str,
 @openapi.exclude()
 @staff_required("editor")
 async def kb_unanswered_dismiss(request: Request) -> HTTPResponse:
-    normalized = request.form.get("normalized") or ""
-    channel = request.form.get("channel") or ""
+    normalized = _field(request, "normalized")
+    channel = _field(request, "channel")
     channel = channel if channel in CHANNELS else ""
     # Only the rows the page showed: dismissing a staff trial leaves residents' questions alone.
     rows = questions(channel).filter(normalized=normalized)
@@ -178,7 +185,8 @@ async def kb_unanswered_dismiss(request: Request) -> HTTPResponse:
         count = await rows.count()
         await rows.delete()
         await audit.record(request.ctx.staff, "kb.unanswered_dismiss", normalized,
-                           before={"text": sample.text, "count": count, "channel": channel or "residents"},
+                           before={"text": mask_free_text(sample.text), "count": count,
+                                   "channel": channel or "residents"},
                            after=None)
     return done_redirect("/console/kb/unanswered" + (f"?channel={channel}" if channel else ""),
                          "kb_dismissed")

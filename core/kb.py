@@ -22,8 +22,8 @@ from typing import Any
 from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.transactions import in_transaction
 
-from core import site_settings, stats, tz
-from core.models import KbEntry, Setting, UnansweredQuestion
+from core import site_settings, stats, tz, unanswered
+from core.models import KbEntry, Setting
 from core.settings import Settings
 from knowledge.entries import Entry, load_dir
 from knowledge.matcher import Analyzer, Index, Result
@@ -291,7 +291,8 @@ class KnowledgeService:
         """Count every question per channel and day, and keep the unanswered ones for staff.
 
         Both channels (bot and API) call this once per question they searched, so it is the one
-        place that sees them all. Neither write may cost the resident the answer.
+        place that sees them all. Neither write may cost the resident the answer. What is kept,
+        and how rarely, is ``core.unanswered``'s business (masked, capped, once a day per asker).
         """
         if user.startswith(SIMULATED_USER_PREFIX):
             channel = SIMULATOR_CHANNEL
@@ -299,15 +300,9 @@ class KnowledgeService:
                        tz.local_day(dt.datetime.now(dt.UTC)))
         if result.answered:
             return
-        top = result.other or result.top
         try:
-            await UnansweredQuestion.create(
-                text=result.query[:500], normalized=result.normalised[:500],
-                reason=result.intent[:16], channel=channel[:16],
-                user_hash=self.user_hash(user) if user else "",
-                top_entry_id=top.entry.id if top else "",
-                top_score=round(top.score, 4) if top else 0.0)
+            await unanswered.record(result, channel=channel,
+                                    user_hash=self.user_hash(user) if user else "")
         except Exception:
             # Losing one gap report must never cost the resident the answer.
             log.exception("could not record unanswered question", extra={"channel": channel})
-

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
+from core import ratelimit
 from core.errors import ApiError
+from core.request_ctx import now
 from knowledge.messages import ERRORS
 from knowledge.normalise import MAX_INPUT_CHARS
+
+log = logging.getLogger("baoshan.knowledge")
 
 bp = Blueprint("knowledge", url_prefix="/api/v1/knowledge")
 
@@ -24,7 +30,11 @@ _HIT_SCHEMA = {"id": str, "title": str, "category": str, "score": float, "answer
     "answered=false 表示没有足够把握（含其他部门业务、寒暄），hits 可能带建议")
 @openapi.response(400, {"application/json": {"error": {"code": str, "message": str}}},
                   "empty_query / invalid_limit")
+@openapi.response(429, {"application/json": {"error": {"code": str, "message": str}}},
+                  "rate_limited：同一地址每分钟查询次数超过上限（响应头 Retry-After 给出秒数）")
 async def search(request: Request) -> HTTPResponse:
+    address = client_address(request)
+    await limit_address(request, address)
     q = (request.args.get("q") or "").strip()
     if not q:
         raise ApiError("empty_query", 400, ERRORS["empty_query"], field="q")
@@ -36,7 +46,7 @@ async def search(request: Request) -> HTTPResponse:
         raise ApiError("kb_unavailable", 503, ERRORS["kb_unavailable"])
     q = q[:MAX_INPUT_CHARS]
     result = await kb.asearch(q, int(raw_limit))
-    await kb.record_unanswered(result, channel="api", user=request.remote_addr or request.ip or "")
+    await kb.record_unanswered(result, channel="api", user=address)
     hits = [{
         "id": h.entry.id, "title": h.entry.title, "category": h.entry.category,
         "score": round(h.score, 4), "answer": kb.reply_for(h.entry),
@@ -45,3 +55,27 @@ async def search(request: Request) -> HTTPResponse:
     } for h in result.hits]
     return json({"query": q, "answered": result.answered, "intent": result.intent,
                  "reply": kb.reply(result), "hits": hits}, ensure_ascii=False)
+
+
+def client_address(request: Request) -> str:
+    # remote_addr honours X-Forwarded-For only when a trusted proxy count is configured, so a
+    # client cannot forge its way around the limit (the same rule as the mini-program API's).
+    return request.remote_addr or request.ip or "unknown"
+
+
+async def limit_address(request: Request, address: str) -> None:
+    """The search is public and each unanswered question costs a write: count every request,
+    good or bad, against the address (``rate_limit_search_per_address`` a minute, 0 = off)."""
+    per_minute = request.app.ctx.settings.rate_limit_search_per_address
+    try:
+        retry = await ratelimit.hit("search", address, per_minute, now(request).timestamp())
+    except Exception as exc:
+        # The counters live in the database; the index does not. With the database down the
+        # search still answers (from the bundled entries) and nothing can be recorded anyway.
+        # Only the error's type is logged: the bucket it failed on names the address.
+        log.warning("search rate limit unavailable; request let through",
+                    extra={"error": type(exc).__name__})
+        return
+    if retry is not None:
+        raise ApiError("rate_limited", 429, ERRORS["rate_limited"],
+                       headers={"Retry-After": str(retry)})

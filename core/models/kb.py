@@ -32,7 +32,12 @@ class KbEntry(Model):
 
 
 class UnansweredQuestion(Model):
-    """A question the bot could not answer confidently, kept so staff can fill the gaps."""
+    """A question the bot could not answer confidently, kept so staff can fill the gaps.
+
+    Written only by ``core.unanswered.record``: the text is masked (core.pii) and capped, the asker
+    is a keyed hash, and one asker's same question on one day is one row (the unique key below),
+    so a flood from one address cannot take over the staff's list.
+    """
 
     id = fields.BigIntField(primary_key=True)
     text = fields.CharField(max_length=500)
@@ -43,6 +48,11 @@ class UnansweredQuestion(Model):
     top_entry_id = fields.CharField(max_length=64, default="")
     top_score = fields.FloatField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # SHA-256 of the stored normalised text, and the asker's local (Shanghai) day. Rows from
+    # before migration 0006 have day NULL, which a unique key never counts as equal.
+    text_hash = fields.CharField(max_length=64, default="", db_default="")
+    day = fields.DateField(null=True)
 
     class Meta:
         table = "kb_unanswered"
+        unique_together = (("user_hash", "text_hash", "day"),)
