@@ -12,6 +12,7 @@ from content import (  # noqa: F401 - imported for the routes they register on b
     notices,
     public,
     simulator,
+    urgent,
 )
 from content.routes import bp
 

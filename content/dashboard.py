@@ -20,7 +20,7 @@ from tortoise.functions import Sum
 
 from content import charts, kb_unanswered
 from content.routes import bp, flash, page, staff_required
-from core import stats, tz
+from core import stats, tz, urgent
 from core.booking.rules import DEFAULT_RULES
 from core.models import Booking, Slot
 
@@ -109,6 +109,7 @@ async def dashboard_context(now: datetime) -> dict[str, Any]:
 
     top = await kb_unanswered.groups(kb_unanswered.recent(), limit=TOP_UNANSWERED)
     return {
+        "urgent_open": await urgent.open_count(),
         "booking_chart": charts.bar_chart(labels, booking_series,
                                           title=f"近{DAYS}天每日新增预约（按服务）"),
         "booking_table": booking_table,

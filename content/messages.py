@@ -101,6 +101,7 @@ ERRORS: dict[str, str] = {
 
 # One-line confirmations shown after a form is saved (?done=code), keyed by code.
 DONE: dict[str, str] = {
+    "urgent_handled": "已标记为已处理。",
     "saved": "已保存。",
     "notice_saved": "通知已保存。",
     "notice_drafted": "通知已改为草稿，居民看不到它。",

@@ -16,6 +16,7 @@ from core.models.content import CharityCampaign, Notice
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.staff import StaffSession, StaffUser
 from core.models.system import AuditLog, DailyCount, Setting
+from core.models.urgent import UrgentMessage
 from core.models.wechat import WechatAccessToken, WechatFollower, WechatInbound, WechatUserState
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "StaffUser",
     "Subscription",
     "UnansweredQuestion",
+    "UrgentMessage",
     "WaitlistEntry",
     "WechatAccessToken",
     "WechatFollower",
