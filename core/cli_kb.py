@@ -46,12 +46,19 @@ def _build_index(entries: list):  # type: ignore[no-untyped-def]
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge import crisis
     from knowledge.render import render_text, reply_text
 
     question = " ".join(args.question).strip()
     if not question:
         print("请输入要咨询的问题。", file=sys.stderr)
         return 2
+    danger = crisis.detect(question)
+    if danger:  # what the bot and the search API say first, before any matching
+        print(json.dumps({"query": question, "answered": False, "intent": "crisis",
+                          "reply": danger.reply, "hits": []}, ensure_ascii=False, indent=2)
+              if args.json else danger.reply)
+        return 0
     entries, contacts = asyncio.run(_kb_entries(settings))
     result = _build_index(entries).search(question, args.limit)
     if args.json:

@@ -8,9 +8,10 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
-from core import ratelimit
+from core import ratelimit, urgent
 from core.errors import ApiError
 from core.request_ctx import now
+from knowledge import crisis
 from knowledge.messages import ERRORS
 from knowledge.normalise import MAX_INPUT_CHARS
 
@@ -45,6 +46,12 @@ async def search(request: Request) -> HTTPResponse:
     if not await kb.wait_ready():
         raise ApiError("kb_unavailable", 503, ERRORS["kb_unavailable"])
     q = q[:MAX_INPUT_CHARS]
+    danger = crisis.detect(q)
+    if danger:
+        # The same first step as the bot: help at once, never a list of entries.
+        await urgent.record(danger.kind, "api", q)
+        return json({"query": q, "answered": False, "intent": "crisis", "reply": danger.reply,
+                     "hits": []}, ensure_ascii=False)
     result = await kb.asearch(q, int(raw_limit))
     await kb.record_unanswered(result, channel="api", user=address)
     hits = [{

@@ -168,3 +168,14 @@ async def test_limit_zero_turns_the_search_limit_off(app_with: AppFactory) -> No
                                            for _ in range(150)))
     assert {r.status_code for r in responses} == {200}
     assert await UnansweredQuestion.all().count() == 1
+
+
+async def test_a_crisis_message_gets_help_from_the_search_api_too(client: httpx.AsyncClient) -> None:
+    """#12: the search API takes the bot's first step: help, never a list of entries."""
+    from core.models import UrgentMessage
+
+    r = await client.get("/api/v1/knowledge/search", params={"q": "我不想活了"})
+    body = r.json()
+    assert r.status_code == 200 and body["intent"] == "crisis" and body["hits"] == []
+    assert "12356" in body["reply"] and not body["answered"]
+    assert [(m.kind, m.channel) for m in await UrgentMessage.all()] == [("suicide", "api")]
