@@ -8,7 +8,6 @@ import time
 import uuid
 
 from sanic import Request, Sanic
-from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse
 
 from core import sql
@@ -31,10 +30,12 @@ def install(app: Sanic) -> None:
     @app.on_request(priority=99)
     async def bound_ids(request: Request) -> None:
         # /bookings/99999999999999999999 names no row; left to the database it overflows the
-        # column type (500 on PostgreSQL, OverflowError on SQLite).
-        for value in request.match_info.values():
+        # column type (500 on PostgreSQL, OverflowError on SQLite). Id 0 names no row either and
+        # fits every column, so each handler gives its own "not found" (an HTML page for a
+        # notice, the JSON error for the API) without one check per route.
+        for name, value in request.match_info.items():
             if isinstance(value, int) and not sql.valid_row_id(value):
-                raise NotFound("no such id")
+                request.match_info[name] = 0
 
     @app.on_response(priority=100)
     async def log_access(request: Request, response: HTTPResponse) -> None:
