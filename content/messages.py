@@ -31,7 +31,8 @@ ERRORS: dict[str, str] = {
     "notice_cover_too_big": "封面图片不能超过2MB，请压缩后再上传。",
     "notice_cover_type": "封面只能是 PNG、JPEG 或 WebP 图片（按文件内容判断，改扩展名无效）。",
     "notice_bad_campaign": "所选的慈善周活动不存在。",
-    "upload_too_large": "提交的内容超过8MB，没有保存。封面图片请压缩到2MB以内，再返回上一页重新提交。",
+    "upload_too_large": ("提交的内容太大，没有保存。封面图片请压缩到2MB以内、正文请精简，"
+                         "再返回上一页重新提交。"),
     "notice_conflict": ("该通知在您编辑期间已被他人保存。您的输入仍在下方；"
                         "请另开页面查看最新内容，合并后再保存。"),
     "notice_public_missing": "该通知不存在、尚未发布或已撤下。",

@@ -6,15 +6,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sanic import Request
+from sanic.request import RequestParameters
 from sanic.response import HTTPResponse, raw
 from sanic_ext import openapi
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from content.audit import record
+from content.auth import session_staff
 from content.messages import ERRORS, NOTICE_STATE_NAMES
 from content.notice_form import Checked, NoticeForm, check, local_text, snapshot
-from content.routes import bp, done_redirect, flash, page, staff_required
+from content.routes import SESSION_COOKIE, bp, done_redirect, flash, page, staff_required
+from core import limits
 from core.models import CharityCampaign, Notice
 from core.notices import ALLOWED, MAX_ID, NoticeRuleError, effective_state, is_public, transition
 
@@ -105,7 +108,16 @@ async def notice_new(request: Request) -> HTTPResponse:
     return await _editor(request, None, NoticeForm(campaign_id=request.args.get("campaign") or ""))
 
 
-@bp.post("/console/notices/new")
+async def _signed_in(request: Request) -> bool:
+    """Only a signed-in editor may send a cover-sized body (core.limits): anyone else's is refused
+    before it is read. Roles and CSRF are checked as usual once the form has arrived."""
+    staff = await session_staff(request.cookies.get(SESSION_COOKIE), datetime.now(UTC))
+    return staff is not None and staff.role in ("editor", "admin")
+
+
+# A cover image (≤ 2 MB, or re-posted base64 after a form error) rides along with the form:
+# these two routes take bodies up to core.limits.UPLOAD, from a signed-in editor only.
+@bp.post("/console/notices/new", ctx_body_limit=limits.UPLOAD, ctx_body_gate=_signed_in)
 @openapi.exclude()
 @staff_required("editor")
 async def notice_create(request: Request) -> HTTPResponse:
@@ -122,7 +134,8 @@ async def notice_edit(request: Request, notice_id: int) -> HTTPResponse:
     return await _editor(request, notice, NoticeForm.from_notice(notice))
 
 
-@bp.post("/console/notices/<notice_id:int>")
+@bp.post("/console/notices/<notice_id:int>", ctx_body_limit=limits.UPLOAD,
+         ctx_body_gate=_signed_in)
 @openapi.exclude()
 @staff_required("editor")
 async def notice_update(request: Request, notice_id: int) -> HTTPResponse:
@@ -153,8 +166,9 @@ def _expected(modified: str) -> datetime | None:
 
 async def _submit(request: Request, notice: Notice | None) -> HTTPResponse:
     form = NoticeForm.from_request(request)
-    action = request.form.get("action") or "save"
-    modified = request.form.get("modified") or ""
+    posted = request.form or RequestParameters()  # None when the body was not a form
+    action = posted.get("action") or "save"
+    modified = posted.get("modified") or ""
     checked = await check(request, form, action)
     if action == "preview":
         return await _editor(request, notice, form, status=422 if checked.errors else 200,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 from sanic_ext import Extend, openapi
 
-from core import db, health, http, outbound
+from core import db, health, http, limits, outbound
 from core.booking.fullness import FullSlots
 from core.errors import JsonErrorHandler
 from core.logs import configure_logging
@@ -18,15 +19,27 @@ log = logging.getLogger("baoshan.app")
 
 APP_NAME = "baoshan"
 
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 def create_app(settings: Settings) -> Sanic:
     configure_logging(settings.log_level, settings.log_format)
     app = Sanic(APP_NAME, error_handler=JsonErrorHandler(), configure_logging=False)
     app.config.update(
-        REQUEST_MAX_SIZE=8 * 1024 * 1024,
+        # The server-wide ceiling; each route has its own, smaller limit (core.limits).
+        REQUEST_MAX_SIZE=limits.LARGEST,
         ACCESS_LOG=False,
         FALLBACK_ERROR_FORMAT="json",
         KEEP_ALIVE_TIMEOUT=15,
-        REQUEST_TIMEOUT=30,
+        # A total deadline for receiving each request's head and body (core.protocol), not a
+        # per-byte one. Sanic's own SANIC_REQUEST_TIMEOUT may shorten it (tests, a proxy's needs).
+        REQUEST_TIMEOUT=_env_seconds("SANIC_REQUEST_TIMEOUT", 30.0),
         RESPONSE_TIMEOUT=30,
         OAS_URL_PREFIX="/docs",
         OAS_UI_DEFAULT="swagger" if settings.docs_enabled else None,
@@ -55,6 +68,7 @@ def create_app(settings: Settings) -> Sanic:
         description="宝山区民政局：公众号回调、小程序预约、知识库查询与工作人员后台。",
     )
     http.install(app)
+    limits.install(app)
     _wire_blueprints(app)
     http.add_head_routes(app)
     _install_lifecycle(app)

@@ -19,6 +19,10 @@ from miniapp_api.views import booking_view, local
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 _ERR = {"application/json": {"error": {"code": str, "message": str, "field": str}}}
+# duplicate_booking on POST /bookings names the booking already held on that slot (when it is on
+# that slot), so the mini-program can show it instead of another "full" page.
+_ERR_HELD = {"application/json": {"error": {"code": str, "message": str, "field": str,
+                                            "booking_id": int}}}
 _BOOKING_BODY = {"application/json": {
     "slot_id": int, "party_a": {"name": str, "id_number": str},
     "party_b": {"name": str, "id_number": str}, "phone": str, "name": str,
@@ -35,7 +39,11 @@ def _errors(*codes_: str):  # type: ignore[no-untyped-def]
         for c in codes_:
             by_status.setdefault(ERRORS[c][0], []).append(c)
         for status, names in by_status.items():
-            handler = openapi.response(status, _ERR, " / ".join(names))(handler)
+            shape = _ERR_HELD if "duplicate_booking" in names else _ERR
+            described = " / ".join(names)
+            if "duplicate_booking" in names:
+                described += "（duplicate_booking 时若该时段已有本人的有效预约，error.booking_id 为其编号）"
+            handler = openapi.response(status, shape, described)(handler)
         return handler
     return wrap
 
@@ -78,7 +86,8 @@ async def _promote(request: Request, slot_id: int) -> None:
 @openapi.summary("预约：按服务填写表单；可带 Idempotency-Key 头安全重试")
 @openapi.body(_BOOKING_BODY)
 @openapi.response(201, _BOOKING, "预约成功（同一 Idempotency-Key 的重试返回同一预约）")
-@_errors("invalid_input", "slot_full", "slot_closed", "slot_not_found", "unauthorized", "rate_limited")
+@_errors("invalid_input", "slot_full", "duplicate_booking", "slot_closed", "slot_not_found",
+         "unauthorized", "rate_limited")
 async def create_booking(request: Request) -> HTTPResponse:
     user = await current_user(request)  # first, so 401 and 429 always mean what they say
     key = _idempotency_key(request)
@@ -86,7 +95,10 @@ async def create_booking(request: Request) -> HTTPResponse:
         booking, created = await service.book(cipher(request), json_body(request), user_id=user.id,
                                               key=key, now=now(request), full=full_slots(request))
     except BookingError as exc:
-        raise from_booking_error(exc) from None
+        error = from_booking_error(exc)
+        if "booking_id" in exc.extra:  # the resident's own booking on the slot they asked for
+            error.extra["booking_id"] = exc.extra["booking_id"]
+        raise error from None
     headers = {} if created else {"Idempotent-Replayed": "true"}
     return json(await _view(request, booking), status=201, headers=headers, ensure_ascii=False)
 

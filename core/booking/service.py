@@ -96,13 +96,30 @@ async def book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
         return existing, False
     try:
         return await _book(cipher, body, user_id=user_id, key=key, now=now, full=full or FullSlots())
-    except BookingError:
+    except BookingError as exc:
         # A racing retry with the same key may have committed meanwhile (and now holds the claim
         # or the last place): the resident gets that booking, not an error.
         existing = await _replayed(user_id, key)
         if existing is not None:
             return existing, False
+        if exc.code in ("slot_full", "duplicate_booking"):
+            await _refuse_as_held(body, user_id)
         raise
+
+
+async def _refuse_as_held(body: Any, user_id: int) -> None:
+    """A retry without Idempotency-Key after a lost response (connection reset after the commit)
+    finds the slot full of, among others, its own booking: "slot full" would send the resident
+    looking elsewhere while they hold a place. Raises duplicate_booking naming that booking (also
+    when the refusal was duplicate_booking already, so the answer is the same either way).
+    Only run when refusing, so the rush-day path from memory stays free of it until then."""
+    wanted = fullness.peek(body)
+    if wanted is None:
+        return
+    held = await (Booking.filter(user_id=user_id, slot_id=wanted[0], status="confirmed")
+                  .order_by("id").first().values_list("id", flat=True))
+    if held is not None:
+        raise BookingError("duplicate_booking", booking_id=held) from None
 
 
 async def _book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
