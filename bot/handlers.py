@@ -8,13 +8,17 @@ return a ``Reply``; they know nothing about HTTP, signatures or retries.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.messages import BOOKING_INTENTS, HUMAN_WORDS, NOTICE_WORDS, TEXT
+from knowledge import crisis
 from knowledge.matcher import Result
 from knowledge.normalise import clean
+
+log = logging.getLogger("baoshan.bot")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Context(Protocol):
     async def forget_user(self, user: str) -> None: ...
     async def latest_notice(self) -> dict[str, str] | None: ...
     async def welcome_text(self) -> str: ...
+    async def record_crisis(self, kind: str, text: str) -> None: ...
 
 
 Handler = Callable[[Any, Context], Awaitable[Reply]]
@@ -101,6 +106,17 @@ def _booking_reply(text: str, ctx: Context) -> Reply | None:
 
 async def answer_text(text: str, user: str, ctx: Context) -> Reply:
     stripped = text.strip()
+    # Before everything else, matching included: a person in crisis gets help, never a list.
+    try:
+        danger = crisis.detect(stripped)
+    except Exception:  # a broken rule file must not cost the resident their answer
+        log.exception("crisis recognition failed")
+        danger = None
+    if danger:
+        # Earlier suggestions are dropped, so a "1" that follows cannot send an unrelated entry.
+        await ctx.remember_suggestions(user, [])
+        await ctx.record_crisis(danger.kind, stripped)
+        return Reply("text", danger.reply, {"intent": "crisis", "crisis": danger.kind})
     if stripped in HUMAN_WORDS:
         return Reply("transfer", TEXT["transfer"])
     if stripped in {"1", "2", "3"}:

@@ -1,7 +1,9 @@
 """The bot's state in the database: retries answered once, suggestions, followers.
 
 WeChat re-sends a message it got no answer for (up to 3 times in ~15 s) and may reach any worker
-on any host, so de-duplication lives in the shared database, never in a worker's memory.
+on any host, so de-duplication lives in the shared database. Only while the database cannot be
+reached in time does a worker fall back to its own memory (``LocalDedup``): the resident still
+gets the answer from the in-memory index, and retries that reach this worker get it once.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
-from core import site_settings
+from bot import outbox
+from core import site_settings, urgent
 from core.kb import KnowledgeService
 from core.models import WechatFollower, WechatInbound, WechatUserState
 from core.notices import published_notices
@@ -24,42 +30,145 @@ log = logging.getLogger("baoshan.bot")
 
 DEDUP_KEEP = timedelta(minutes=10)
 SUGGESTIONS_KEEP = timedelta(minutes=10)
-RETRY_WAIT_SECONDS = 4.0
+POLL_SECONDS = 0.2
+LOCAL_KEEP_SECONDS = 60.0  # WeChat's retries of one message come within ~15 s
+LOCAL_LIMIT = 10_000
 
 
 class Claim:
-    """The outcome of claiming a message: first attempt (``fresh``) or a retry's stored reply."""
+    """The outcome of claiming a message: first attempt (``fresh``) or a retry's stored reply.
 
-    def __init__(self, fresh: bool, reply: str | None = None) -> None:
+    ``shared`` says whether the claim is in the database (seen by every worker) or only in this
+    worker's memory because the database could not be reached in time.
+    """
+
+    def __init__(self, fresh: bool, reply: str | None = None, shared: bool = True) -> None:
         self.fresh = fresh
         self.reply = reply
+        self.shared = shared
+
+    async def wait(self) -> str | None:
+        """A retry's reply: the first attempt's passive reply, or None (say ``success``)."""
+        return self.reply
 
 
-async def claim(key: str, user: str, now: datetime) -> Claim:
+class LocalDedup:
+    """Claims in this worker's memory, bounded in size and time, for when the database is out."""
+
+    def __init__(self, keep_seconds: float = LOCAL_KEEP_SECONDS, limit: int = LOCAL_LIMIT) -> None:
+        self.keep, self.limit = keep_seconds, limit
+        self._items: OrderedDict[str, tuple[float, asyncio.Future[str]]] = OrderedDict()
+
+    def claim(self, key: str) -> asyncio.Future[str] | None:
+        """None for the first attempt (now claimed); for a retry, the first attempt's reply."""
+        now = time.monotonic()
+        held = self._items.get(key)
+        if held is not None and held[0] >= now:
+            return held[1]
+        self._items.pop(key, None)
+        while self._items and (len(self._items) >= self.limit
+                               or next(iter(self._items.values()))[0] < now):
+            self._items.popitem(last=False)
+        self._items[key] = (now + self.keep, asyncio.get_running_loop().create_future())
+        return None
+
+    def settle(self, key: str, reply: str) -> None:
+        held = self._items.get(key)
+        if held is not None and not held[1].done():
+            held[1].set_result(reply)
+
+
+LOCAL = LocalDedup()
+_BACKGROUND: set[asyncio.Future[Any]] = set()  # claims and settlements still on their way
+
+
+async def claim(key: str, user: str, now: datetime, request: str, *,
+                within: float, retry_within: float) -> Claim:
+    """Claim ``key`` within ``within`` seconds or fall back to this worker's memory; a retry
+    waits at most ``retry_within`` seconds for the first attempt's reply."""
+    insert = asyncio.ensure_future(WechatInbound.create(
+        key=key, user=user, status="processing", request=request,
+        lease_until=now + outbox.PROCESSING_LEASE))
     try:
-        await WechatInbound.create(key=key, user=user, status="processing")
+        await asyncio.wait_for(asyncio.shield(insert), max(within, 0.0))
     except IntegrityError:
-        return Claim(False, await _wait_for_reply(key))
+        return Claim(False, await _wait_for_reply(key, retry_within))
+    except Exception as exc:  # refused, reset, timed out: whatever keeps the database away
+        if not insert.done():
+            keep(insert)
+            insert.add_done_callback(lambda t: _settle_late_claim(t, key))
+        log.warning("database unavailable: message claimed in this worker's memory only, "
+                    "retries reaching other workers may be answered again",
+                    extra={"key": key, "error": type(exc).__name__})
+        return _claim_locally(key, retry_within)
     if random.random() < 0.02:
-        await WechatInbound.filter(created_at__lt=now - DEDUP_KEEP).delete()
+        keep(asyncio.ensure_future(purge(now)))
     return Claim(True)
 
 
-async def _wait_for_reply(key: str) -> str | None:
-    """A retry arrives while the first attempt may still be working: wait a little for it."""
+async def purge(now: datetime) -> int:
+    """Settled rows go after the retry window; owed answers only once WeChat's window closed."""
+    return await WechatInbound.filter(
+        Q(status__in=list(outbox.FINISHED), created_at__lt=now - DEDUP_KEEP)
+        | Q(created_at__lt=now - outbox.WINDOW - timedelta(days=1))).delete()
+
+
+def keep(task: asyncio.Future[Any]) -> None:
+    """Keep a background write alive (the loop holds tasks only weakly) until it lands."""
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+    # Retrieved here so that a failure in the background is not reported as never retrieved.
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+
+def _settle_late_claim(task: asyncio.Future[Any], key: str) -> None:
+    """The claim given up on reached the database after all: this worker answered from memory,
+    so mark the row settled, or a sweep would take it for an answer still owed."""
+    if task.cancelled() or task.exception() is not None:
+        return
+    keep(asyncio.ensure_future(WechatInbound.filter(key=key, status="processing").update(
+        status="done", request="", lease_until=None)))
+
+
+def _claim_locally(key: str, retry_within: float) -> Claim:
+    first = LOCAL.claim(key)
+    return Claim(True, shared=False) if first is None else _LocalRetry(first, retry_within)
+
+
+class _LocalRetry(Claim):
+    """A retry of a message claimed in this worker's memory: ``wait`` gives the first reply."""
+
+    def __init__(self, first: asyncio.Future[str], within: float) -> None:
+        super().__init__(False, None, shared=False)
+        self.first, self.within = first, within
+
+    async def wait(self) -> str | None:
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.first), max(self.within, 0.0))
+        except TimeoutError:
+            return None
+
+
+async def _wait_for_reply(key: str, within: float) -> str | None:
+    """A retry arrives while the first attempt may still be working: wait a little for it.
+
+    Only a passive reply (``done``) is repeated. Once the first attempt has said ``success``
+    (``late`` and after), the answer comes as a customer-service message and nothing else: a
+    passive reply as well would deliver it twice.
+    """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + RETRY_WAIT_SECONDS
+    deadline = loop.time() + within
     while True:
-        row = await WechatInbound.get_or_none(key=key)
+        try:
+            row = await asyncio.wait_for(WechatInbound.get_or_none(key=key),
+                                         max(deadline - loop.time(), 0.0))
+        except Exception:
+            return None
         if row and row.status == "done":
             return row.reply
-        if loop.time() >= deadline:
+        if row is None or row.status != "processing" or loop.time() + POLL_SECONDS >= deadline:
             return None
-        await asyncio.sleep(0.2)
-
-
-async def finish(key: str, reply: str) -> None:
-    await WechatInbound.filter(key=key).update(status="done", reply=reply)
+        await asyncio.sleep(POLL_SECONDS)
 
 
 class BotContext:
@@ -90,8 +199,14 @@ class BotContext:
         return None
 
     async def remember_suggestions(self, user: str, entry_ids: list[str]) -> None:
-        await WechatUserState.update_or_create(
-            user=user, defaults={"suggestions": entry_ids, "expires_at": self.now + SUGGESTIONS_KEEP})
+        try:
+            await WechatUserState.update_or_create(
+                user=user,
+                defaults={"suggestions": entry_ids, "expires_at": self.now + SUGGESTIONS_KEEP})
+        except Exception:
+            # The answer comes from the in-memory index: a database that is down costs the
+            # numbered follow-ups ("1", "2"), never the answer itself.
+            log.warning("suggestions not remembered: database unavailable", exc_info=True)
 
     async def recall_suggestion(self, user: str, number: int) -> str | None:
         state = await WechatUserState.get_or_none(user=user)
@@ -117,6 +232,14 @@ class BotContext:
         n = notices[0]
         return {"title": n.title, "description": n.summary,
                 "url": f"{self.public_base_url}/notices/{n.id}" if self.public_base_url else ""}
+
+    async def record_crisis(self, kind: str, text: str) -> None:
+        try:
+            await urgent.record(kind, "wechat", text)
+        except Exception:
+            # The resident in crisis gets the help text even when staff cannot be told.
+            log.error("crisis message not recorded for staff: database unavailable",
+                      extra={"kind": kind}, exc_info=True)
 
     async def welcome_text(self) -> str:
         from bot.messages import TEXT

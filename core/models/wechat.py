@@ -10,13 +10,23 @@ class WechatInbound(Model):
     """One inbound message or event, keyed the way WeChat's retries repeat it.
 
     The primary key is the de-duplication: the first attempt inserts, every retry collides and
-    is answered with the stored reply. Rows older than a few minutes are purged.
+    is answered with the stored reply. It is also the outbox of answers too slow for a passive
+    reply (``bot.outbox``): ``late`` rows are owed a customer-service message, and whoever moves a
+    row from ``late`` to ``sending`` is the one that sends it. Finished rows are purged after a
+    few minutes, owed ones after WeChat's 48-hour window.
     """
 
     key = fields.CharField(max_length=64, primary_key=True)
     user = fields.CharField(max_length=64)
-    status = fields.CharField(max_length=16, default="processing")  # processing | done
+    # processing → done (answered passively) | late → sending → sent | failed | unknown | expired
+    status = fields.CharField(max_length=16, default="processing")
     reply = fields.TextField(default="")  # the passive-reply XML before encryption, or "success"
+    # The message as WeChat sent it (decrypted), kept only while an answer is owed: a worker that
+    # dies before answering leaves enough for another to answer in its place.
+    request = fields.TextField(default="", db_default="")
+    # Until when the worker that holds the row may still be working on it; after that, any
+    # worker may take it over (NULL: handed back, take it at once).
+    lease_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:

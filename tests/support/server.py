@@ -46,9 +46,10 @@ def serve(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
     def start(workers: int, extra_env: dict[str, str] | None = None) -> Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))}
         env.update({"BAOSHAN_VAR_DIR": str(tmp_path / "var"), "BAOSHAN_LOG_FORMAT": "json",
-                    "PYTHONPATH": str(ROOT), **(extra_env or {})})
+                    "PYTHONPATH": str(ROOT)})
         if database_url.startswith("postgres"):
             env["BAOSHAN_DATABASE_URL"] = database_url
+        env.update(extra_env or {})  # last: a test may name a database of its own
         port, log = free_port(), tmp_path / "serve.log"
         # Output to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
         with log.open("wb") as fh:
@@ -68,7 +69,7 @@ def serve(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
         server.proc.wait(timeout=10)
 
 
-def wait_healthy(server: Server, limit: float = 10.0) -> float:
+def wait_healthy(server: Server, limit: float = 45.0) -> float:
     began = time.monotonic()
     while time.monotonic() - began < limit:
         assert server.proc.poll() is None, server.output()

@@ -1,0 +1,3 @@
+"""Bot tests may also drive the console (a crisis message shows up for staff)."""
+
+from tests.content.conftest import console  # noqa: F401 (a fixture, used by name)
