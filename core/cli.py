@@ -9,7 +9,6 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 from core import db
@@ -57,20 +56,12 @@ async def _rebind_fields(settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from sanic import Sanic
-    from sanic.worker.loader import AppLoader
-
-    from core.app import create_app
+    from core import serve
 
     asyncio.run(prepare_database(settings))
-    loader = AppLoader(factory=partial(create_app, settings))
-    app = loader.load()
-    # A deep accept queue: on rush days thousands connect within a second, and with Sanic's default
-    # of 100 the overflow waits out TCP's SYN retransmission (1 s, 3 s, 7 s …) before being served.
-    app.prepare(host=args.host, port=args.port, workers=args.workers, access_log=False,
-                motd=False, backlog=args.backlog)
-    Sanic.serve(primary=app, app_loader=loader)
-    return 0
+    # core.serve: the workers under a guard that stops the whole process promptly on SIGTERM or
+    # SIGINT and replaces a worker that dies (exit status 1 if it cannot).
+    return serve.run(settings, args.host, args.port, args.workers, args.backlog)
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
