@@ -36,7 +36,7 @@ def test_every_tuning_phrasing_is_recognised_without_false_alarms(name: str) -> 
 def test_the_held_out_set_does_not_fall_below_its_measured_floor() -> None:
     rep = evaluate_file(EVAL_DIR / "crisis_report.yaml")
     assert rep.crisis >= 150 and rep.ordinary >= 150
-    assert rep.recall >= 0.70
+    assert rep.recall >= 0.78
     assert rep.false_alarms / rep.ordinary <= 0.03
 
 
