@@ -132,7 +132,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def rush(base: str, slot_id: int, attempts: int, server_pid: int, profile: str = "") -> dict:
+def kill_busiest_worker(server_pid: int) -> int | None:
+    """SIGKILL the descendant that has used the most CPU (a worker in the middle of the rush)."""
+    def cpu(pid: int) -> int:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return -1
+        return int(stat[11]) + int(stat[12])
+    pids = tree_pids(server_pid)
+    if not pids:
+        return None
+    victim = max(pids, key=cpu)
+    os.kill(victim, 9)
+    return victim
+
+
+async def rush(base: str, slot_id: int, attempts: int, server_pid: int, profile: str = "",
+               kill_after_ms: int = 0) -> dict:
     limits = httpx.Limits(max_connections=attempts, max_keepalive_connections=attempts)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         sem = asyncio.Semaphore(100)
@@ -151,6 +168,8 @@ async def rush(base: str, slot_id: int, attempts: int, server_pid: int, profile:
         requests = [raw_post(host, "/api/v1/miniapp/bookings", couple(slot_id, i), tokens[i])
                     for i in range(attempts)]
 
+        booked_ids: list[int] = []
+
         async def book(i: int) -> tuple[int, float]:
             reader, writer = await asyncio.open_connection(host, port)
             await gate.wait()
@@ -159,8 +178,10 @@ async def rush(base: str, slot_id: int, attempts: int, server_pid: int, profile:
                 writer.write(requests[i])
                 await writer.drain()
                 status = int((await reader.readline()).split()[1])
-                await reader.read()  # Connection: close — the body ends with the stream
-            except (OSError, ValueError, IndexError):
+                rest = await reader.read()  # Connection: close — the body ends with the stream
+                if status == 201:
+                    booked_ids.append(int(json.loads(rest.split(b"\r\n\r\n", 1)[1])["id"]))
+            except (OSError, ValueError, IndexError, KeyError):
                 status = 599
             finally:
                 writer.close()
@@ -177,6 +198,10 @@ async def rush(base: str, slot_id: int, attempts: int, server_pid: int, profile:
         cpu = cpu_seconds(server_pid)
         wall = time.perf_counter()
         gate.set()
+        killed = None
+        if kill_after_ms:
+            await asyncio.sleep(kill_after_ms / 1000)
+            killed = kill_busiest_worker(server_pid)
         results = await asyncio.gather(*tasks)
         wall = time.perf_counter() - wall
         cpu = cpu_seconds(server_pid) - cpu
@@ -196,7 +221,8 @@ async def rush(base: str, slot_id: int, attempts: int, server_pid: int, profile:
     again = sorted(t for _, t in retries)
     lat = [t for _, t in results]
     statuses = [s for s, _ in results]
-    return {"attempts": attempts, "confirmed": statuses.count(201),
+    return {"attempts": attempts, "confirmed": statuses.count(201), "booked_ids": booked_ids,
+            "killed_worker": killed,
             "slot_full": statuses.count(409), "5xx": sum(s >= 500 for s in statuses),
             "other": sum(s not in (201, 409) and s < 500 for s in statuses),
             "remaining": next(s["remaining"] for s in slots if s["id"] == slot_id),
@@ -209,6 +235,28 @@ async def rush(base: str, slot_id: int, attempts: int, server_pid: int, profile:
                             "p99_ms": round(percentile(again, 0.99) * 1000)}}
 
 
+async def integrity(db_url: str, slot_id: int, booked_ids: list[int]) -> dict:
+    """Every 201 names a stored confirmed booking; the slot's count equals its active bookings."""
+    active_sql = "SELECT id FROM booking WHERE slot_id = {} AND status = 'confirmed'"
+    if db_url.startswith("postgres"):
+        import asyncpg
+
+        conn = await asyncpg.connect(db_url.replace("postgres://", "postgresql://", 1))
+        try:
+            active = {r["id"] for r in await conn.fetch(active_sql.format("$1"), slot_id)}
+            booked = await conn.fetchval("SELECT booked FROM booking_slot WHERE id = $1", slot_id)
+        finally:
+            await conn.close()
+    else:
+        import sqlite3
+
+        with sqlite3.connect(db_url[len("sqlite://"):]) as conn:
+            active = {r[0] for r in conn.execute(active_sql.format("?"), (slot_id,))}
+            booked = conn.execute("SELECT booked FROM booking_slot WHERE id = ?", (slot_id,)).fetchone()[0]
+    return {"granted_201s": len(booked_ids), "missing_201s": len(set(booked_ids) - active),
+            "active": len(active), "booked": int(booked)}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--database-url", default="")
@@ -217,6 +265,9 @@ def main() -> int:
     p.add_argument("--capacity", type=int, default=100)
     p.add_argument("--profile", default="", metavar="PREFIX",
                    help="record the first wave with py-spy (installed separately) into PREFIX.<pid>.txt")
+    p.add_argument("--kill-worker-after-ms", type=int, default=0, metavar="MS",
+                   help="SIGKILL the busiest worker this long into the first wave, then check that "
+                        "every 201 exists and booked = active bookings <= capacity")
     p.add_argument("--fake-wechat", type=int, default=0, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.fake_wechat:
@@ -257,7 +308,9 @@ def main() -> int:
                 pass
             time.sleep(0.1)
         time.sleep(1.5)  # let every worker finish starting
-        result = asyncio.run(rush(base, slot_id, args.attempts, server.pid, args.profile))
+        result = asyncio.run(rush(base, slot_id, args.attempts, server.pid, args.profile,
+                                  args.kill_worker_after_ms))
+        result["integrity"] = asyncio.run(integrity(db_url, slot_id, result.pop("booked_ids")))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -267,8 +320,15 @@ def main() -> int:
             asyncio.run(pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     kind = "postgres" if db_url.startswith("postgres") else "sqlite"
     print(json.dumps({"database": kind, "workers": args.workers, "capacity": args.capacity, **result}))
-    ok = (result["confirmed"] == args.capacity and result["5xx"] == 0 and result["remaining"] == 0
-          and result["second_wave"]["confirmed"] == 0 and result["second_wave"]["5xx"] == 0)
+    check = result["integrity"]
+    sound = (check["missing_201s"] == 0 and check["booked"] == check["active"]
+             and check["booked"] <= args.capacity)
+    if args.kill_worker_after_ms:  # requests on the killed worker fail; what was granted must hold
+        ok = sound
+    else:
+        ok = sound and (result["confirmed"] == args.capacity and result["5xx"] == 0
+                        and result["remaining"] == 0 and result["second_wave"]["confirmed"] == 0
+                        and result["second_wave"]["5xx"] == 0)
     print("OK" if ok else "FAIL", f"p99 {'≤' if result['p99_ms'] <= 1000 else '>'} 1 s")
     return 0 if ok else 1
 
