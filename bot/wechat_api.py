@@ -89,13 +89,16 @@ class WechatApi:
         for _ in range(50):
             now = now_utc() if now is None else now
             row = await WechatAccessToken.get_or_none(app_id=self.app_id)
-            fresh = row is not None and row.token != stale and row.expires_at - REFRESH_BEFORE > now
+            # The row _take_lease creates holds an empty token until the first refresh lands:
+            # never a usable token, whatever its expiry says.
+            usable = row is not None and bool(row.token) and row.token != stale
+            fresh = usable and row is not None and row.expires_at - REFRESH_BEFORE > now
             if fresh and row is not None:
                 return row.token
             if wait := self.backoff.waiting():
                 # Our own attempt failed moments ago: the current token if it still works,
                 # else fail fast rather than wait on the lease we ourselves are holding.
-                if row is not None and row.token != stale and row.expires_at > now:
+                if usable and row is not None and row.expires_at > now:
                     return row.token
                 raise WechatApiError(-1, str(BackingOff(wait)))
             if self._refresh.busy():
@@ -103,7 +106,7 @@ class WechatApi:
             if await self._take_lease(now, stale):
                 return await self._refresh.run(functools.partial(self._refresh_token, now))
             # Someone else is refreshing: the current token is still usable until it expires.
-            if row is not None and row.token != stale and row.expires_at > now:
+            if usable and row is not None and row.expires_at > now:
                 return row.token
             await asyncio.sleep(0.1)
             now = None

@@ -86,3 +86,15 @@ async def test_late_answers_go_out_as_customer_service_text(wechat) -> None:  # 
     path, body = server.calls[-1]
     assert path == "/cgi-bin/message/custom/send"
     assert body == {"touser": "oUser", "msgtype": "text", "text": {"content": "结婚登记只需双方身份证。"}}
+
+
+async def test_the_placeholder_row_of_a_refresh_in_flight_is_never_returned(wechat) -> None:  # type: ignore[no-untyped-def]
+    """Seen on PostgreSQL in CI: a waiter whose clock read was earlier than the lease holder's got
+    "" — the empty row _take_lease creates looked unexpired to it."""
+    server, api = wechat
+    now = datetime.now(UTC)
+    # Another worker has just created the row and holds the lease; its refresh has not landed.
+    await WechatAccessToken.create(app_id="wxapp", token="", expires_at=now + timedelta(seconds=2),
+                                   lease_until=now + timedelta(milliseconds=500))
+    token = await api.access_token()
+    assert token == "TOKEN1" and server.tokens == 1
