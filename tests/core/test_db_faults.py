@@ -7,10 +7,6 @@ service recovers by itself when the database comes back.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,40 +14,29 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import pgcluster_api
-from tests.support.pgcluster_api import Cluster, wait_until
-from tests.support.server import ROOT, Server, free_port, wait_healthy
+from tests.support.pgcluster import PgCluster, kill_server, pg_cluster, serve_on, wait_until
+from tests.support.server import Server, wait_healthy
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not pgcluster_api.available(), reason="no PostgreSQL binaries")]
+pytestmark = pytest.mark.slow  # pg_cluster skips where no PostgreSQL binaries are installed
+__all__ = ["pg_cluster"]  # the module-scoped fixture, used by name
 
 BOOKING = "/api/v1/miniapp/bookings"
 AUTH = {"Authorization": "Bearer not-a-session"}  # looked up in the database before anything
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster, Server]]:
-    var = tmp_path_factory.mktemp("faults")
-    with pgcluster_api.cluster() as cluster:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOSHAN_", "WECHAT_"))}
-        env.update({"BAOSHAN_VAR_DIR": str(var), "BAOSHAN_DATABASE_URL": cluster.url,
-                    "BAOSHAN_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
-                    "WECHAT_API_BASE_URL": "http://127.0.0.1:9",
-                    "BAOSHAN_DB_STATEMENT_TIMEOUT_MS": "1500",
-                    "BAOSHAN_DB_ACQUIRE_TIMEOUT_MS": "1000", "BAOSHAN_DB_POOL_SIZE": "3"})
-        port, log = free_port(), var / "serve.log"
-        with log.open("wb") as fh:
-            proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port),
-                                     "--workers", "1"], cwd=var, env=env, stdout=fh,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-        server = Server(proc, port, log)
-        try:
-            wait_healthy(server, limit=60)
-            yield cluster, server
-        finally:
-            cluster.thaw()
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+def site(pg_cluster: PgCluster, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[tuple[PgCluster, Server]]:
+    server = serve_on(pg_cluster.url, tmp_path_factory.mktemp("faults"),
+                      WECHAT_API_BASE_URL="http://127.0.0.1:9",
+                      BAOSHAN_DB_STATEMENT_TIMEOUT_MS="1500",
+                      BAOSHAN_DB_ACQUIRE_TIMEOUT_MS="1000", BAOSHAN_DB_POOL_SIZE="3")
+    try:
+        wait_healthy(server, limit=60)
+        yield pg_cluster, server
+    finally:
+        pg_cluster.thaw()
+        kill_server(server)
 
 
 def timed(method: str, url: str, **kw: object) -> tuple[httpx.Response | None, float]:
@@ -76,7 +61,7 @@ def assert_unavailable(r: httpx.Response | None, took: float, limit: float) -> N
 
 
 def test_database_down_gives_503_with_retry_after_then_recovers(
-        site: tuple[Cluster, Server]) -> None:
+        site: tuple[PgCluster, Server]) -> None:
     cluster, server = site
     assert healthy_again(server)
     cluster.stop()
@@ -102,7 +87,7 @@ def test_database_down_gives_503_with_retry_after_then_recovers(
 
 
 def test_database_frozen_healthz_within_a_second_and_bookings_503(
-        site: tuple[Cluster, Server]) -> None:
+        site: tuple[PgCluster, Server]) -> None:
     cluster, server = site
     assert wait_until(lambda: healthy_again(server), limit=20)
     cluster.freeze()
@@ -138,7 +123,7 @@ def test_pool_size_and_timeouts_reach_the_postgresql_client(tmp_path: Path) -> N
 
 
 async def test_a_full_pool_gives_up_after_the_acquire_timeout(
-        site: tuple[Cluster, Server]) -> None:
+        site: tuple[PgCluster, Server]) -> None:
     from core.db_pg import TimedAsyncpgClient
 
     cluster, _ = site

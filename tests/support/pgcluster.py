@@ -16,7 +16,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +141,16 @@ def _has_user(name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+def wait_until(predicate: Callable[[], bool], limit: float = 15.0, step: float = 0.1) -> bool:
+    """Polls ``predicate`` until true or ``limit`` seconds pass (a loaded machine is slow)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
 
 
 def serve_on(database_url: str, var: Path, workers: int = 1, **extra_env: str) -> Server:
