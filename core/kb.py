@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 from core import site_settings, stats, tz, unanswered
 from core.models import KbEntry, Setting
 from core.settings import Settings
+from knowledge import crisis
 from knowledge.entries import Entry, load_dir
 from knowledge.matcher import Analyzer, Index, Result
 from knowledge.render import render_text, reply_text
@@ -186,6 +187,8 @@ class KnowledgeService:
         try:
             self._segmenter, self._synonyms = await asyncio.to_thread(
                 lambda: (shared_segmenter(), _shared_synonyms()))
+            # The crisis rules too: every message is checked against them before matching.
+            await asyncio.to_thread(crisis.warm)
             await self.refresh(force=True)
         except Exception:
             log.exception("knowledge index could not be built")
