@@ -26,6 +26,7 @@ from core.errors import (
     unavailable_headers,
 )
 from core.messages import message_for
+from core.request_ctx import client_address
 
 bp = Blueprint("content")
 HERE = Path(__file__).parent
@@ -169,7 +170,7 @@ async def login_submit(request: Request) -> HTTPResponse:
     settings = request.app.ctx.settings
     try:
         token, _ = await auth.login(username, form.get("password") or "", datetime.now(UTC),
-                                    address=request.remote_addr or request.ip,
+                                    address=client_address(request),
                                     per_address=settings.rate_limit_login_per_address,
                                     per_username=settings.rate_limit_login_per_username)
     except auth.LoginRateLimited as exc:

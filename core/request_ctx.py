@@ -1,5 +1,5 @@
 """Per-worker things a handler reads from its request, for every package that serves requests:
-the clock (a test may inject ``app.ctx.clock``) and the field cipher."""
+the clock (a test may inject ``app.ctx.clock``), the field cipher and the client's address."""
 
 from __future__ import annotations
 
@@ -22,3 +22,9 @@ def cipher(request: Request) -> FieldCipher:
     if getattr(ctx, "cipher", None) is None:
         ctx.cipher = FieldCipher(ctx.settings.secret_key)
     return ctx.cipher
+
+
+def client_address(request: Request) -> str:
+    """The address rate limits count. ``remote_addr`` honours X-Forwarded-For only when
+    ``BAOSHAN_PROXIES_COUNT`` trusts a proxy, so a direct client cannot forge another bucket."""
+    return request.remote_addr or request.ip or "unknown"

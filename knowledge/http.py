@@ -10,7 +10,7 @@ from sanic_ext import openapi
 
 from core import ratelimit, urgent
 from core.errors import ApiError
-from core.request_ctx import now
+from core.request_ctx import client_address, now
 from knowledge import crisis
 from knowledge.messages import ERRORS
 from knowledge.normalise import MAX_INPUT_CHARS
@@ -62,12 +62,6 @@ async def search(request: Request) -> HTTPResponse:
     } for h in result.hits]
     return json({"query": q, "answered": result.answered, "intent": result.intent,
                  "reply": kb.reply(result), "hits": hits}, ensure_ascii=False)
-
-
-def client_address(request: Request) -> str:
-    # remote_addr honours X-Forwarded-For only when a trusted proxy count is configured, so a
-    # client cannot forge its way around the limit (the same rule as the mini-program API's).
-    return request.remote_addr or request.ip or "unknown"
 
 
 async def limit_address(request: Request, address: str) -> None:

@@ -16,7 +16,7 @@ from core.booking.fullness import FullSlots
 from core.crypto import sha256_hex
 from core.errors import ApiError
 from core.request_ctx import cipher as cipher  # re-exported for the handlers
-from core.request_ctx import now
+from core.request_ctx import client_address, now
 from miniapp_api.messages import status_and_message
 
 
@@ -54,12 +54,6 @@ def full_slots(request: Request) -> FullSlots:
     """This worker's memory of slots it has just seen full (see core.booking.fullness)."""
     full: FullSlots = request.app.ctx.full_slots
     return full
-
-
-def client_address(request: Request) -> str:
-    # remote_addr honours X-Forwarded-For only when PROXIES_COUNT/REAL_IP_HEADER are configured,
-    # so a client cannot forge its way around the per-address limit.
-    return request.remote_addr or request.ip or "unknown"
 
 
 async def limit(request: Request, scope: str, subject: str, per_minute: int) -> None:
