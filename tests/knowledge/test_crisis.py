@@ -15,7 +15,7 @@ import pytest
 from knowledge import crisis
 from knowledge.crisis_eval import EVAL_DIR, evaluate_file
 
-ORDINARY = ("dev", "holdout", "holdout2")
+ORDINARY = ("dev", "holdout", "holdout2", "entries_tune")
 TUNING = sorted(p.stem for p in EVAL_DIR.glob("crisis_tune*.yaml"))
 
 
@@ -33,11 +33,16 @@ def test_every_tuning_phrasing_is_recognised_without_false_alarms(name: str) -> 
     assert rep.false_alarms == 0, rep.alarms
 
 
-def test_the_held_out_set_does_not_fall_below_its_measured_floor() -> None:
-    rep = evaluate_file(EVAL_DIR / "crisis_report.yaml")
+def test_the_held_out_sets_do_not_fall_below_their_measured_floor() -> None:
+    # crisis_report2 was written by someone who saw neither the rules nor the earlier sets, and
+    # is only ever measured (77.0 % recall, 13/236 false alarms on 2026-12-03); entries_report
+    # is the held-out question set of the matcher (4/405 false alarms).
+    rep = evaluate_file(EVAL_DIR / "crisis_report2.yaml")
     assert rep.crisis >= 150 and rep.ordinary >= 150
-    assert rep.recall >= 0.78
-    assert rep.false_alarms / rep.ordinary <= 0.03
+    assert rep.recall >= 0.76
+    assert rep.false_alarms / rep.ordinary <= 0.06
+    questions = evaluate_file(EVAL_DIR / "entries_report.yaml")
+    assert questions.false_alarms / questions.ordinary <= 0.01
 
 
 @pytest.mark.parametrize("text", ["我不想活了", "老公又打我了", "孩子被锁在家里两天没吃饭",
