@@ -18,17 +18,8 @@ from core import kb, site_settings
 from core.booking.rules import SHANGHAI
 from core.models import AuditLog, StaffSession, StaffUser
 from core.models.staff import ROLES
-from knowledge.render import DEFAULT_CONTACTS
+from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
 
-CONTACT_LABELS: dict[str, str] = {
-    "bureau_address": "区民政局地址",
-    "bureau_phone": "区民政局电话",
-    "office_hours": "区民政局办公时间",
-    "marriage_office_address": "婚姻登记处地址",
-    "marriage_office_phone": "婚姻登记处电话",
-    "marriage_office_hours": "婚姻登记处办公时间",
-    "rescue_station_phone": "救助管理站电话",
-}
 # Who may change which part of the settings page (admin may change all).
 SECTION_ROLES = {"welcome": "editor", "contacts": "editor", "holidays": "registrar"}
 AUDIT_PAGE = 50

@@ -20,11 +20,12 @@ from sanic import Sanic
 from content.messages import ERRORS
 from knowledge.entries import ACTIONS, KINDS, MAX_ANSWER_CHARS, Entry, EntryError, entry_from_dict, validate
 from knowledge.evaluate import load_taxonomy
+from knowledge.render import CONTACT_LABELS
 
 log = logging.getLogger("baoshan.console.kb")
 
 # Static console paths under /console/kb/ that an entry id must not shadow.
-RESERVED_IDS = frozenset({"new", "ask", "unanswered"})
+RESERVED_IDS = frozenset({"new", "ask", "unanswered", "review"})
 MAX_LINES = 200
 MAX_QUESTION_CHARS = 200
 # Column sizes of kb_entry (PostgreSQL refuses longer values; SQLite would silently keep them).
@@ -139,7 +140,9 @@ def blank_form(question: str = "", today: dt.date | None = None) -> dict[str, st
     return values
 
 
-OPTIONS = {"kinds": KINDS, "actions": ACTIONS, "max_answer": MAX_ANSWER_CHARS}
+# ``contacts``: every placeholder the answer help lists (the same table the renderer fills).
+OPTIONS = {"kinds": KINDS, "actions": ACTIONS, "max_answer": MAX_ANSWER_CHARS,
+           "contacts": CONTACT_LABELS}
 
 
 async def apply_now(app: Sanic) -> None:

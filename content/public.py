@@ -6,6 +6,7 @@ links to, read on phones inside WeChat.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from core.errors import ApiError
 from core.models import CharityCampaign, Notice
 from core.notices import public_notice, published_notices
 from core.tz import SHANGHAI
+from knowledge.render import render_text, source_line
 
 _NOTICE = {"id": int, "title": str, "summary": str, "published_at": str, "url": str, "cover_url": str}
 _EVENT = {"slot_id": int, "title": str, "starts_at": str, "ends_at": str, "capacity": int, "remaining": int}
@@ -34,6 +36,8 @@ _CAMPAIGN = {"id": int, "title": str, "starts_on": str, "ends_on": str, "intro_h
              "events": [_EVENT], "notices": [{"id": int, "title": str, "url": str}]}
 # Short: an archived or withdrawn notice should leave phones' caches within a minute or so.
 _PAGE_CACHE = "public, max-age=60"
+# The shape of an entry id (knowledge.entries validates the same): anything else is not looked up.
+_ENTRY_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,63}")
 _COVER_CACHE = "public, max-age=300"
 
 
@@ -143,3 +147,23 @@ async def charity_week(request: Request) -> HTTPResponse:
     base = request.app.ctx.settings.public_base_url
     view = await campaign_view(campaign, now, base) if campaign else None
     return json({"campaign": view}, ensure_ascii=False)
+
+
+@bp.get("/kb/<entry_id:str>")
+@openapi.exclude()
+async def kb_entry_page(request: Request, entry_id: str) -> HTTPResponse:
+    """The full text behind the bot's "查看全文" link: one active civil-affairs entry, read on a phone.
+
+    Served from the same index the bot answers from, so the page says what the reply said;
+    other departments' redirects and small talk are not knowledge pages.
+    """
+    if not _ENTRY_ID.fullmatch(entry_id):
+        return _missing("kb_public_missing")
+    kb = request.app.ctx.kb
+    await kb.wait_ready()
+    entry = kb.entry(entry_id)
+    if entry is None or entry.kind != "entry" or not entry.active:
+        return _missing("kb_public_missing")
+    answer = render_text(entry.answer, kb.contacts)
+    return public_page("public_kb.html", entry=entry, paragraphs=answer.splitlines(),
+                       source=source_line(entry))

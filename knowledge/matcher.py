@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from knowledge.aspects import aspects, senses
 from knowledge.entries import Entry
 from knowledge.normalise import normalise
 from knowledge.segment import Segmenter, bigrams
@@ -30,9 +31,12 @@ from knowledge.typos import TypoCorrector
 _FIELD_KEYWORD, _FIELD_TITLE, _FIELD_QUESTION = 1.0, 0.9, 0.8
 _BIGRAM_WEIGHT = 0.35
 _EXPANSION_WEIGHT = 0.9
+_UNKNOWN_WEIGHT = 0.5  # of the rarest known term's weight, per word the entries never use
+_ASPECT_WEIGHT = 1.0  # what is asked (where, when…) is a word the resident chose
 _CANDIDATES = 25
 _PHRASE_STAGE = 12
 _RERANK = 8
+_DISTINCT_POOL = 5
 _POSTINGS_BUDGET = 4000
 _BIGRAM_MAX_CHARS = 40
 _TYPO_MAX_CHARS = 40
@@ -48,11 +52,14 @@ class Params:
     w_phrase: float = 0.55
     w_fuzzy: float = 0.30
     w_keyword: float = 0.20
-    answer_threshold: float = 0.27
+    answer_threshold: float = 0.33
     other_threshold: float = 0.38
     suggest_floor: float = 0.18
     long_chars: float = 14.0
     ambiguity_margin: float = 0.0
+    w_distinct: float = 0.3
+    w_cover: float = 0.2
+    suggest_margin: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,9 @@ class Result:
     intent: str  # answer | suggest | out_of_scope | smalltalk | unknown
     hits: list[Hit] = field(default_factory=list)
     other: Hit | None = None  # the out-of-scope or small-talk entry that matched
+    # The top entry's lead over the best *other* entry (1.0 when nothing else came close): an
+    # answer with a small margin is one staff should review, a smaller one only a suggestion.
+    margin: float = 1.0
 
     @property
     def answered(self) -> bool:
@@ -106,10 +116,19 @@ class Analyzer:
         self.typos: TypoCorrector | None = None
 
     def terms(self, text: str, *, correct: bool) -> dict[str, float]:
+        return self.terms_and_fixes(text, correct=correct)[0]
+
+    def terms_and_fixes(self, text: str, *, correct: bool) -> tuple[dict[str, float], list[str]]:
+        """The weighted terms, and the typo corrections among them (their source words are
+        not unknown words: "低报" is 低保 mistyped, not a subject the bureau lacks)."""
         out: dict[str, float] = {}
+        fixes: list[str] = []
+        compact = text.replace(" ", "")
+        meant, used = senses(compact)
         for w in self.segmenter.words(text):
-            out[w] = 1.0
-        extra = self.synonyms.expand(text)
+            if w not in used:
+                out[w] = 1.0
+        extra = self.synonyms.expand(text) + meant
         if correct and self.typos is not None and len(text) <= _TYPO_MAX_CHARS:
             fixes = self.typos.corrections(text)
             extra += fixes + [o for f in fixes for o in self.synonyms.expand(f)]
@@ -117,12 +136,14 @@ class Analyzer:
             out.setdefault(term, _EXPANSION_WEIGHT)
             for w in self.segmenter.words(term):
                 out.setdefault(w, _EXPANSION_WEIGHT)
+        for aspect in aspects(compact):
+            out.setdefault(aspect, _ASPECT_WEIGHT)
         if len(text) <= _BIGRAM_MAX_CHARS:
             # Bigrams rescue short, oddly segmented messages; a long message has words enough,
             # and its hundred bigrams would triple the cost of scoring it.
             for g in bigrams(text):
                 out.setdefault(g, _BIGRAM_WEIGHT)
-        return out
+        return out, fixes
 
 
 class Index:
@@ -139,7 +160,7 @@ class Index:
             self.docs.append(self._doc(entry))
             vocabulary.update(entry.keywords)
             for terms in (d.terms for d in self.docs[-1:]):
-                vocabulary.update(t for t in terms if not t.startswith("#"))
+                vocabulary.update(t for t in terms if not t.startswith(("#", "@")))
         analyzer.typos = TypoCorrector(vocabulary)
         # term -> [(entry index, field weight)], so retrieval needs no per-entry dict lookups.
         self._postings: dict[str, list[tuple[int, float]]] = {}
@@ -148,6 +169,7 @@ class Index:
                 self._postings.setdefault(term, []).append((i, fw))
         n = max(len(self.docs), 1)
         self._idf = {t: math.log(1 + n / len(p)) for t, p in self._postings.items()}
+        self._idf_ceiling = math.log(1 + n)  # a term found in a single entry
         self._spread = {t: len({self.docs[i].entry.category for i, _ in p})
                         for t, p in self._postings.items()}
         for doc in self.docs:
@@ -173,7 +195,7 @@ class Index:
         for kw in entry.keywords:
             ts = a.terms(normalise(kw), correct=False)
             add(ts, _FIELD_KEYWORD)
-            kw_terms.update(t for t in ts if not t.startswith("#"))
+            kw_terms.update(t for t in ts if not t.startswith(("#", "@")))
         term_phrases: dict[str, list[int]] = {}
         for k, ph in enumerate(phrases):
             for t in ph.terms:
@@ -188,11 +210,17 @@ class Index:
 
     def search(self, text: str, limit: int = 3) -> Result:
         norm = normalise(text)
-        q = self.analyzer.terms(norm, correct=True)
+        q, fixes = self.analyzer.terms_and_fixes(norm, correct=True)
         qw = {t: self._idf[t] * m for t, m in q.items() if t in self._idf}
-        total = sum(qw.values())
-        if not total:
+        if not qw:
             return Result(text, norm, "unknown")
+        # Words the knowledge base has never seen ("火星", "奥特曼", "红烧肉") are part of the
+        # question too: they count in what an entry must explain, so "火星移民要办什么手续" is
+        # not answered confidently by whichever entry shares "手续".
+        fixed = set("".join(fixes))
+        unknown = [w for w, m in q.items() if m == 1.0 and w not in self._idf and len(w) >= 2
+                   and not w.startswith(("#", "@")) and not fixed & set(w)]
+        total = sum(qw.values()) + _UNKNOWN_WEIGHT * self._idf_ceiling * len(unknown)
         cands = self._candidates(qw)
         p = self.params
         partial = []
@@ -201,22 +229,52 @@ class Index:
         qset = frozenset(qw)
         # Three stages, cheapest first, each for fewer entries: word overlap for every
         # candidate, phrasing match for the best of those, character similarity for the last few.
+        own = frozenset(t for t, m in q.items() if m == 1.0 and t in self._idf
+                        and not t.startswith(("#", "@")))
         overlap = []
         for i in cands:
             doc = self.docs[i]
             shared = doc.termset & qset
             explained = sum(qw[t] * doc.terms[t] for t in shared) / total
             keyword = sum(qw[t] for t in doc.keyword_terms & shared) / total
-            overlap.append((p.w_query * explained + p.w_keyword * keyword, i, shared))
+            # Every word the resident chose, rare or common, unweighted: "树葬草坪葬有补贴吗" is
+            # about the subsidy even though 补贴 is a common word and 树葬 a rare one.
+            cover = len(shared & own) / len(own) if own else 0.0
+            overlap.append((p.w_query * explained + p.w_keyword * keyword + p.w_cover * cover,
+                            i, shared))
         overlap.sort(key=lambda x: -x[0])
         partial = sorted(((s + p.w_phrase * self._phrase(self.docs[i], shared, qw, total, beta2), i)
                           for s, i, shared in overlap[:_PHRASE_STAGE]), reverse=True)
         scored = sorted(((s + p.w_fuzzy * self._fuzzy(self.docs[i], compact), i)
                          for s, i in partial[:_RERANK]), reverse=True)
-        words = [t for t, m in q.items() if m == 1.0 and not t.startswith("#")]
-        vague = len(words) == 1 and self._spread.get(words[0], 0) >= _VAGUE_SPREAD
+        if p.w_distinct and len(scored) > 1:
+            scored = self._distinguish(scored, qw, total)
+        words = [t for t, m in q.items() if m == 1.0 and not t.startswith(("#", "@"))]
+        # "我妈走了" is one word and a sense (a death): the sense says what it is about.
+        vague = (len(words) == 1 and self._spread.get(words[0], 0) >= _VAGUE_SPREAD
+                 and not senses(compact)[0])
         return self._decide(text, norm, [Hit(self.docs[i].entry, s) for s, i in scored], limit,
-                            vague=vague)
+                            vague=vague, lone=len(words) <= 1)
+
+    def _distinguish(self, scored: list[tuple[float, int]], qw: dict[str, float],
+                     total: float) -> list[tuple[float, int]]:
+        """Among the close contenders, credit the words that tell them apart.
+
+        Sibling entries (低保 conditions, materials, payment) all share "低保"; what decides
+        between them is the word only some of them have — 补贴, 材料, an aspect such as @where.
+        A query word found in every contender counts nothing here; one found in few counts most.
+        """
+        p = self.params
+        top = [i for _, i in scored[:_DISTINCT_POOL]]
+        n = len(top)
+        share = {t: sum(t in self.docs[i].termset for i in top) for t in qw}
+        out = []
+        for s, i in scored:
+            doc = self.docs[i]
+            bonus = sum(qw[t] * (1.0 - share[t] / n) for t in qw
+                        if t in doc.termset and share[t]) / total if i in top else 0.0
+            out.append((s + p.w_distinct * bonus, i))
+        return sorted(out, reverse=True)
 
     def _candidates(self, qw: dict[str, float]) -> list[int]:
         """Entries worth scoring, found through the rarest query terms first.
@@ -277,7 +335,7 @@ class Index:
         return best / 100.0
 
     def _decide(self, text: str, norm: str, hits: Sequence[Hit], limit: int, *,
-                vague: bool = False) -> Result:
+                vague: bool = False, lone: bool = False) -> Result:
         p = self.params
         if len(norm.replace(" ", "")) > _SMALLTALK_MAX_CHARS:
             # "好的" inside a long message is not small talk; the message is about something.
@@ -291,8 +349,19 @@ class Index:
             top = civil[0]
             rival = next((h for h in civil[1:] if h.entry.category != top.entry.category), None)
             vague = vague and len({h.entry.category for h in civil[:3]}) > 1
-            if not vague and (rival is None or top.score - rival.score >= p.ambiguity_margin):
-                return Result(text, norm, "answer", _dedupe(civil, limit, p.suggest_floor))
+            runner = next((h for h in civil[1:] if h.entry.id != top.entry.id), None)
+            margin = top.score - runner.score if runner else 1.0
+            # Two entries scoring alike is a question we cannot settle alone: offer both.
+            # Entries of one topic (two halves of 两项补贴) often both answer; the close call
+            # that misleads is between different topics (结婚登记 where vs 复婚).
+            # A lone keyword ("低保") gets the service's main entry; a question that says more
+            # and still cannot tell two topics apart gets both offered.
+            close = (runner is not None and margin < p.suggest_margin and not lone
+                     and not set(top.entry.topics) & set(runner.entry.topics))
+            if not vague and not close and (rival is None
+                                            or top.score - rival.score >= p.ambiguity_margin):
+                return Result(text, norm, "answer", _dedupe(civil, limit, p.suggest_floor),
+                              margin=margin)
             # "补贴" alone fits an orphan's allowance as well as a disability subsidy: when one
             # word spans several services, or two services score alike, ask rather than guess.
         suggestions = [h for h in civil if h.score >= p.suggest_floor]

@@ -16,6 +16,7 @@ from typing import Any
 from core import sql
 from core.booking.errors import BookingError
 from core.tz import SHANGHAI
+from knowledge.facts import MARRIAGE_MATERIALS
 
 MARRIAGE = "marriage_registration"
 CEREMONY = "collective_ceremony"
@@ -45,7 +46,8 @@ class ServiceRule:
 
 DEFAULT_RULES: dict[str, ServiceRule] = {
     MARRIAGE: ServiceRule(
-        MARRIAGE, "结婚登记", "宝山区婚姻登记处结婚登记预约，双方须本人到场，携带身份证和户口簿。",
+        MARRIAGE, "结婚登记",
+        f"宝山区婚姻登记处结婚登记预约，双方须本人到场，各自携带{MARRIAGE_MATERIALS}。",
         30, 60, 120),
     CEREMONY: ServiceRule(
         CEREMONY, "集体颁证", "宝山区婚姻登记处集体颁证仪式报名，每对新人每场限报一次。",

@@ -68,3 +68,47 @@ def test_hits_are_best_first(index: Index) -> None:
     result = index.search("养老院怎么申请入住", limit=5)
     scores = [h.score for h in result.hits]
     assert scores == sorted(scores, reverse=True)
+
+
+# The right entry, not only the right category (issue #12): what is asked about a service
+# (where, what to bring) and what a word means in context ("走了" beside 丧葬费 is a death).
+@pytest.mark.parametrize(("question", "acceptable"), [
+    ("结婚登记在哪里办", {"mr-office-info"}),
+    ("结婚登记要带什么", {"mr-register-materials"}),
+    ("老人走了丧葬费去哪领", {"fu-death-one-thing", "fu-basic-service-subsidy",
+                           "fu-after-death-first-steps"}),
+    ("我爸去世了要办什么手续", {"fu-death-one-thing", "fu-after-death-first-steps"}),
+    ("丧葬补助金怎么领", {"fu-death-one-thing", "fu-basic-service-subsidy"}),
+    ("我妈走了", {"fu-death-one-thing", "fu-after-death-first-steps"}),
+])
+def test_the_answer_is_the_right_entry(index: Index, question: str, acceptable: set[str]) -> None:
+    result = index.search(question)
+    assert result.answered, (question, result.intent, [h.entry.id for h in result.hits])
+    assert result.top is not None and result.top.entry.id in acceptable, result.top.entry.id
+
+
+def test_an_old_person_who_walked_off_is_still_the_wandering_entry(index: Index) -> None:
+    # The death sense must not swallow 走丢/走失: this one is about finding a person.
+    result = index.search("老人走丢了怎么找")
+    assert result.top is not None and result.top.entry.id == "ec-dementia-wandering"
+
+
+@pytest.mark.parametrize("question", ["火星移民要办什么手续", "怎么才能变成奥特曼", "红烧肉怎么做",
+                                      "体彩在哪买", "大乐透中奖了怎么兑奖", "讲个笑话"])
+def test_nonsense_and_other_business_get_no_confident_answer(index: Index, question: str) -> None:
+    result = index.search(question)
+    assert not result.answered, (question, result.top and result.top.entry.id)
+
+
+def test_words_the_entries_never_use_lower_confidence(index: Index) -> None:
+    # Same known words, one unknown subject added: the score must drop, not stay the same.
+    plain = index.search("结婚登记要带什么")
+    odd = index.search("结婚登记要带什么蹦极绳")
+    assert plain.top is not None and odd.top is not None
+    assert odd.top.entry.id == plain.top.entry.id
+    assert odd.top.score < plain.top.score
+
+
+def test_a_close_runner_up_is_reported_as_a_small_margin(index: Index) -> None:
+    result = index.search("结婚登记要带什么")
+    assert result.answered and 0.0 <= result.margin <= 1.0
