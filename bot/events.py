@@ -22,9 +22,10 @@ async def contacts_reply(ctx: Context, user: str) -> str:
     text = ctx.entry_text(CONTACT_ENTRY)
     if text:
         return text
-    # Without the entry (a knowledge base loaded without it), ask for the contacts as a resident
-    # would, so the answer still comes from the knowledge base and its contact settings.
-    return (await answer_text(CONTACT_QUESTION, user, ctx)).text
+    # Without the entry (a knowledge base loaded without it), ask the knowledge base for the
+    # contacts, so the answer still comes from it and its contact settings. Searched directly,
+    # not as the resident's message: asking for a location sets no conversation topic.
+    return ctx.reply_text(await ctx.ask(CONTACT_QUESTION, user))
 
 
 @on_event("subscribe", "subscribe_scan", "subscribe_scan_product")

@@ -13,10 +13,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.messages import BOOKING_INTENTS, HUMAN_WORDS, NOTICE_WORDS, TEXT
-from knowledge import crisis
+from bot.messages import TEXT
+from core import answering
+from core.conversation import ConversationStore
+from core.kb import SIMULATED_USER_PREFIX, SIMULATOR_CHANNEL
 from knowledge.matcher import Result
-from knowledge.normalise import clean
 
 log = logging.getLogger("baoshan.bot")
 
@@ -36,17 +37,16 @@ class Context(Protocol):
     """What handlers may use; the route provides it."""
 
     miniapp_app_id: str
+    kb: answering.Knowledge
 
+    def conversation(self, user: str) -> ConversationStore: ...
+    async def latest_notice(self) -> dict[str, str] | None: ...
     async def ask(self, text: str, user: str) -> Result: ...
     def reply_text(self, result: Result) -> str: ...
     def entry_text(self, entry_id: str) -> str | None: ...
-    async def remember_suggestions(self, user: str, entry_ids: list[str]) -> None: ...
-    async def recall_suggestion(self, user: str, number: int) -> str | None: ...
     async def record_follow(self, user: str, subscribed: bool, scene: str) -> None: ...
     async def forget_user(self, user: str) -> None: ...
-    async def latest_notice(self) -> dict[str, str] | None: ...
     async def welcome_text(self) -> str: ...
-    async def record_crisis(self, kind: str, text: str) -> None: ...
 
 
 Handler = Callable[[Any, Context], Awaitable[Reply]]
@@ -92,51 +92,32 @@ def nested_field(message: Any, name: str, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _booking_reply(text: str, ctx: Context) -> Reply | None:
-    compact = clean(text).replace(" ", "")
-    for words, name, path in BOOKING_INTENTS:
-        if any(w in compact for w in words):
-            if ctx.miniapp_app_id and not ctx.miniapp_app_id.startswith("dev-placeholder"):
-                link = (f'<a data-miniprogram-appid="{ctx.miniapp_app_id}" '
-                        f'data-miniprogram-path="{path}" href="#">点击进入预约</a>')
-                return Reply("text", TEXT["booking"].format(name=name, link=link))
-            return Reply("text", TEXT["booking_no_link"].format(name=name))
-    return None
+def render_decision(decision: answering.Decision, ctx: Context) -> Reply:
+    """The decision as a WeChat reply: only the channel's form is chosen here, never the words."""
+    d = decision
+    if d.intent == "transfer":
+        return Reply("transfer", d.reply, {"intent": d.intent})
+    if d.intent == "notice" and d.notice:
+        # One article: the platform shows only the first of a news reply since 2018.
+        return Reply("news", d.reply, {"intent": d.intent, "article": d.notice})
+    if d.booking and ctx.miniapp_app_id and not ctx.miniapp_app_id.startswith("dev-placeholder"):
+        link = (f'<a data-miniprogram-appid="{ctx.miniapp_app_id}" '
+                f'data-miniprogram-path="{d.booking.path}" href="#">点击进入预约</a>')
+        return Reply("text", answering.REPLIES["booking"].format(name=d.booking.name, link=link),
+                     {"intent": d.intent})
+    meta: dict[str, Any] = {"intent": d.intent, "entry": d.entry_id}
+    if d.crisis:
+        meta["crisis"] = d.crisis
+    return Reply("text", d.reply, meta)
 
 
 async def answer_text(text: str, user: str, ctx: Context) -> Reply:
-    stripped = text.strip()
-    # Before everything else, matching included: a person in crisis gets help, never a list.
-    try:
-        danger = crisis.detect(stripped)
-    except Exception:  # a broken rule file must not cost the resident their answer
-        log.exception("crisis recognition failed")
-        danger = None
-    if danger:
-        # Earlier suggestions are dropped, so a "1" that follows cannot send an unrelated entry.
-        await ctx.remember_suggestions(user, [])
-        await ctx.record_crisis(danger.kind, stripped)
-        return Reply("text", danger.reply, {"intent": "crisis", "crisis": danger.kind})
-    if stripped in HUMAN_WORDS:
-        return Reply("transfer", TEXT["transfer"])
-    if stripped in {"1", "2", "3"}:
-        entry_id = await ctx.recall_suggestion(user, int(stripped))
-        text_for = ctx.entry_text(entry_id) if entry_id else None
-        if text_for:
-            return Reply("text", text_for, {"entry": entry_id})
-    booking = _booking_reply(stripped, ctx)
-    if booking:
-        return booking
-    if clean(stripped).replace(" ", "") in NOTICE_WORDS:
-        notice = await ctx.latest_notice()
-        # One article: the platform shows only the first of a news reply since 2018.
-        return Reply("news", meta={"article": notice}) if notice else Reply("text", TEXT["no_notice"])
-    result = await ctx.ask(stripped, user)
-    if result.intent == "suggest":
-        await ctx.remember_suggestions(user, [h.entry.id for h in result.hits[:3]])
-    top = result.other or result.top
-    return Reply("text", ctx.reply_text(result),
-                 {"intent": result.intent, "entry": top.entry.id if top else ""})
+    """Text (typed, recognised from speech, or from a menu) through the one decision path."""
+    channel: answering.Channel = (SIMULATOR_CHANNEL if user.startswith(SIMULATED_USER_PREFIX)
+                                  else "wechat")  # type: ignore[assignment]
+    decision = await answering.decide(text, channel=channel, kb=ctx.kb, user=user,
+                                      store=ctx.conversation(user), notices=ctx.latest_notice)
+    return render_decision(decision, ctx)
 
 
 @on("text")
@@ -149,7 +130,8 @@ async def on_voice(message: Any, ctx: Context) -> Reply:
     recognition = text_field(message, "recognition").strip()
     if recognition:
         return await answer_text(recognition, message.source, ctx)
-    return Reply("text", TEXT["only_text"])
+    # Speech recognition off, or nothing recognised: say how to ask instead.
+    return Reply("text", TEXT["voice_unrecognised"])
 
 
 @on("image", "video", "shortvideo", "link", "file", "miniprogrampage")

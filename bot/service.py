@@ -20,16 +20,16 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from bot import outbox
-from core import site_settings, urgent
+from core import site_settings
+from core.answering import find_entry, latest_notice
+from core.conversation import DbConversation
 from core.kb import KnowledgeService
 from core.models import WechatFollower, WechatInbound, WechatUserState
-from core.notices import published_notices
 from knowledge.matcher import Result
 
 log = logging.getLogger("baoshan.bot")
 
 DEDUP_KEEP = timedelta(minutes=10)
-SUGGESTIONS_KEEP = timedelta(minutes=10)
 POLL_SECONDS = 0.2
 LOCAL_KEEP_SECONDS = 60.0  # WeChat's retries of one message come within ~15 s
 LOCAL_LIMIT = 10_000
@@ -190,30 +190,12 @@ class BotContext:
         return self.kb.reply(result)
 
     def entry_text(self, entry_id: str) -> str | None:
-        index = self.kb.index
-        if index is None:
-            return None
-        for doc in index.docs:
-            if doc.entry.id == entry_id:
-                return self.kb.reply_for(doc.entry)
-        return None
+        entry = find_entry(self.kb, entry_id)
+        return self.kb.reply_for(entry) if entry else None
 
-    async def remember_suggestions(self, user: str, entry_ids: list[str]) -> None:
-        try:
-            await WechatUserState.update_or_create(
-                user=user,
-                defaults={"suggestions": entry_ids, "expires_at": self.now + SUGGESTIONS_KEEP})
-        except Exception:
-            # The answer comes from the in-memory index: a database that is down costs the
-            # numbered follow-ups ("1", "2"), never the answer itself.
-            log.warning("suggestions not remembered: database unavailable", exc_info=True)
-
-    async def recall_suggestion(self, user: str, number: int) -> str | None:
-        state = await WechatUserState.get_or_none(user=user)
-        if state is None or state.expires_at < self.now:
-            return None
-        ids: list[Any] = list(state.suggestions or [])
-        return str(ids[number - 1]) if 0 < number <= len(ids) else None
+    def conversation(self, user: str) -> DbConversation:
+        """The resident's conversation (suggestions, topic) in the shared database."""
+        return DbConversation(user, self.now)
 
     async def record_follow(self, user: str, subscribed: bool, scene: str) -> None:
         await WechatFollower.update_or_create(
@@ -221,25 +203,12 @@ class BotContext:
 
     async def forget_user(self, user: str) -> None:
         """The resident withdrew their authorisation or closed their account: WeChat's rules ask
-        that what we keep about them goes (follow record, pending suggestions)."""
+        that what we keep about them goes (follow record, pending suggestions and topic)."""
         await WechatFollower.filter(user=user).delete()
         await WechatUserState.filter(user=user).delete()
 
     async def latest_notice(self) -> dict[str, str] | None:
-        notices = await published_notices(self.now, 1)
-        if not notices:
-            return None
-        n = notices[0]
-        return {"title": n.title, "description": n.summary,
-                "url": f"{self.public_base_url}/notices/{n.id}" if self.public_base_url else ""}
-
-    async def record_crisis(self, kind: str, text: str) -> None:
-        try:
-            await urgent.record(kind, "wechat", text)
-        except Exception:
-            # The resident in crisis gets the help text even when staff cannot be told.
-            log.error("crisis message not recorded for staff: database unavailable",
-                      extra={"kind": kind}, exc_info=True)
+        return await latest_notice(self.now, self.public_base_url)
 
     async def welcome_text(self) -> str:
         from bot.messages import TEXT

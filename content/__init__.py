@@ -9,6 +9,7 @@ from content import (  # noqa: F401 - imported for the routes they register on b
     charity,
     dashboard,
     kb,
+    kb_review,
     notices,
     public,
     simulator,

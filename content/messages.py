@@ -36,6 +36,7 @@ ERRORS: dict[str, str] = {
     "notice_conflict": ("该通知在您编辑期间已被他人保存。您的输入仍在下方；"
                         "请另开页面查看最新内容，合并后再保存。"),
     "notice_public_missing": "该通知不存在、尚未发布或已撤下。",
+    "kb_public_missing": "该问答不存在或已下线。您可以在“宝山民政”公众号中直接输入问题咨询。",
     "charity_not_found": "找不到该慈善周活动。",
     "charity_title_required": "请填写活动名称。",
     "charity_title_too_long": "活动名称最多120字。",
@@ -117,6 +118,7 @@ DONE: dict[str, str] = {
     "kb_activated": "条目已恢复启用。",
     "kb_attached": "已把该问题作为一种问法加到条目中，这组未答问题已处理。",
     "kb_dismissed": "这组未答问题已标记为已处理。",
+    "kb_review_dismissed": "这组待复核回答已标记为已处理。",
     "slot_bulk_opened": ("已开放 {opened} 个号源，跳过周末 {weekends} 天、节假日 {holidays} 天、"
                          "重复 {duplicates} 个。"),
     "slot_bulk_past": "另有 {past} 个今天已过开始时间的时段未开放。",

@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from core import db
@@ -46,34 +47,56 @@ def _build_index(entries: list):  # type: ignore[no-untyped-def]
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge import crisis
-    from knowledge.render import render_text, reply_text
+    """What the bot would answer, through the bot's own decision path (core.answering).
 
+    A staff trial: nothing is recorded for staff (no unanswered question, urgent message or
+    review row), and there is no conversation to carry a topic or a numbered pick.
+    """
     question = " ".join(args.question).strip()
     if not question:
         print("请输入要咨询的问题。", file=sys.stderr)
         return 2
-    danger = crisis.detect(question)
-    if danger:  # what the bot and the search API say first, before any matching
-        print(json.dumps({"query": question, "answered": False, "intent": "crisis",
-                          "reply": danger.reply, "hits": []}, ensure_ascii=False, indent=2)
-              if args.json else danger.reply)
-        return 0
-    entries, contacts = asyncio.run(_kb_entries(settings))
-    result = _build_index(entries).search(question, args.limit)
+    decision, kb = asyncio.run(_decide(question, args.limit, settings))
     if args.json:
         print(json.dumps({
-            "query": question, "answered": result.answered, "intent": result.intent,
-            "reply": reply_text(result, contacts),
+            "query": question, "answered": decision.answered, "intent": decision.intent,
+            "reply": decision.reply,
             "hits": [{"id": h.entry.id, "title": h.entry.title, "category": h.entry.category,
-                      "score": round(h.score, 4), "answer": render_text(h.entry.answer, contacts)}
-                     for h in result.hits]}, ensure_ascii=False, indent=2))
+                      "score": round(h.score, 4), "answer": kb.reply_for(h.entry),
+                      "source": h.entry.source,
+                      "updated": h.entry.updated.isoformat() if h.entry.updated else ""}
+                     for h in decision.hits]}, ensure_ascii=False, indent=2))
     else:
-        print(reply_text(result, contacts))
-        top = result.other or result.top
-        if top:
-            print(f"\n[{result.intent}] {top.entry.id} score={top.score:.3f}", file=sys.stderr)
+        print(decision.reply)
+        top = decision.hits[0] if decision.hits else None
+        detail = f" {decision.entry_id}" + (f" score={top.score:.3f}" if top else "")
+        print(f"\n[{decision.intent}]{detail if decision.entry_id else ''}", file=sys.stderr)
     return 0
+
+
+async def _decide(question: str, limit: int, settings: Settings):  # type: ignore[no-untyped-def]
+    from core import kb as core_kb
+    from core.answering import decide, latest_notice
+
+    entries, contacts = await _kb_entries(settings)
+    service = core_kb.KnowledgeService(settings)
+    service.index, service.contacts = _build_index(entries), contacts
+
+    async def notices() -> dict[str, str] | None:
+        # The newest notice lives in the database; without one there is none to show.
+        if settings.is_sqlite and not _sqlite_file(settings).exists():
+            return None
+        try:
+            await db.init_orm(settings)
+            return await latest_notice(datetime.now(UTC), settings.public_base_url)
+        except Exception as exc:
+            log.debug("no notices", extra={"reason": str(exc)})
+            return None
+        finally:
+            await db.close_orm()
+
+    return await decide(question, channel="cli", kb=service, notices=notices, record=False,
+                        limit=limit), service
 
 
 def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,7 +3,7 @@
 What goes, and when:
 
 - mini-program and console sessions, and the bot's conversation state (the numbered suggestions
-  last offered to an openid): once they have expired;
+  last offered to an openid and the topic of its last answer): once they have expired;
 - the personal fields of bookings and waiting-list entries: ``settings.retention_personal_days``
   after the slot's start. The row stays with its slot, service, status, party size and check-in /
   no-show marks, so every count (slot places, dashboard, exports' totals) is unchanged; what could
@@ -13,8 +13,8 @@ What goes, and when:
   ``ERASED_OPENID``, an account no WeChat login can ever resolve to, because ``user_id`` is not
   nullable and a schema change was not worth it);
 - unanswered questions: ``settings.retention_unanswered_days`` after they were asked
-  (``core.unanswered.purge_unanswered``); crisis messages kept for staff follow-up likewise
-  (``core.urgent.purge``).
+  (``core.unanswered.purge_unanswered``); crisis messages kept for staff follow-up and answers
+  kept for staff review likewise (``core.urgent.purge``, ``core.answer_review.purge``).
 
 Erasure is idempotent (an erased row has an empty ``personal_enc`` and is never picked again) and
 done in batches of ``BATCH`` rows, each its own short transaction, so a first run over years of
@@ -34,10 +34,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from core import tz, urgent
+from core import answer_review, tz, urgent
 from core.models import (
     Booking,
     BookingClaim,
@@ -78,6 +79,7 @@ class RetentionReport:
     waitlist: int = 0
     unanswered: int = 0
     urgent: int = 0
+    reviews: int = 0
 
 
 def erased_masked(masked: Any) -> dict[str, Any]:
@@ -98,11 +100,13 @@ async def _erased_user_id() -> int:
     return user.id
 
 
-async def _delete_batched(model: type[Model], key: str, batch_size: int, **where: Any) -> int:
+async def _delete_batched(model: type[Model], key: str, batch_size: int, *conditions: Q,
+                          **where: Any) -> int:
     """Deletes the rows matching ``where``, ``batch_size`` at a time (each statement is short)."""
     total = 0
     while True:
-        keys = await model.filter(**where).order_by(key).limit(batch_size).values_list(key, flat=True)
+        keys = await model.filter(*conditions, **where).order_by(key).limit(batch_size) \
+            .values_list(key, flat=True)
         if not keys:
             return total
         total += await model.filter(**{f"{key}__in": list(keys)}).delete()
@@ -158,11 +162,15 @@ async def run_retention(settings: Settings, now: datetime, *, batch_size: int = 
     report = RetentionReport(
         miniapp_sessions=await _delete_batched(MiniappSession, "id", batch_size, expires_at__lt=now),
         staff_sessions=await _delete_batched(StaffSession, "token_hash", batch_size, expires_at__lt=now),
-        wechat_states=await _delete_batched(WechatUserState, "user", batch_size, expires_at__lt=now),
+        # A row holds suggestions and a topic, each with its own expiry: it goes once both have.
+        wechat_states=await _delete_batched(
+            WechatUserState, "user", batch_size,
+            Q(topic_expires_at__isnull=True) | Q(topic_expires_at__lt=now), expires_at__lt=now),
         bookings=await _erase(Booking, personal_cutoff, erased_user, batch_size),
         waitlist=await _erase(WaitlistEntry, personal_cutoff, erased_user, batch_size),
         unanswered=await purge_unanswered(now - timedelta(days=settings.retention_unanswered_days)),
         urgent=await urgent.purge(now - timedelta(days=settings.retention_unanswered_days)),
+        reviews=await answer_review.purge(now - timedelta(days=settings.retention_unanswered_days)),
     )
     log.info("retention done", extra=asdict(report))  # counts only, never a row's content
     return report

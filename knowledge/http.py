@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
-from core import ratelimit, urgent
+from core import answering, ratelimit
 from core.errors import ApiError
+from core.kb import KnowledgeService
 from core.request_ctx import client_address, now
-from knowledge import crisis
+from knowledge.matcher import Hit
 from knowledge.messages import ERRORS
 from knowledge.normalise import MAX_INPUT_CHARS
 
@@ -19,7 +21,8 @@ log = logging.getLogger("baoshan.knowledge")
 
 bp = Blueprint("knowledge", url_prefix="/api/v1/knowledge")
 
-_HIT_SCHEMA = {"id": str, "title": str, "category": str, "score": float, "answer": str}
+_HIT_SCHEMA = {"id": str, "title": str, "category": str, "score": float, "answer": str,
+               "source": str, "updated": str}
 
 
 @bp.get("/search")
@@ -46,22 +49,26 @@ async def search(request: Request) -> HTTPResponse:
     if not await kb.wait_ready():
         raise ApiError("kb_unavailable", 503, ERRORS["kb_unavailable"])
     q = q[:MAX_INPUT_CHARS]
-    danger = crisis.detect(q)
-    if danger:
-        # The same first step as the bot: help at once, never a list of entries.
-        await urgent.record(danger.kind, "api", q)
-        return json({"query": q, "answered": False, "intent": "crisis", "reply": danger.reply,
-                     "hits": []}, ensure_ascii=False)
-    result = await kb.asearch(q, int(raw_limit))
-    await kb.record_unanswered(result, channel="api", user=address)
-    hits = [{
-        "id": h.entry.id, "title": h.entry.title, "category": h.entry.category,
-        "score": round(h.score, 4), "answer": kb.reply_for(h.entry),
-        **({"action": h.entry.action} if h.entry.action else {}),
-        **({"link": h.entry.link} if h.entry.link else {}),
-    } for h in result.hits]
-    return json({"query": q, "answered": result.answered, "intent": result.intent,
-                 "reply": kb.reply(result), "hits": hits}, ensure_ascii=False)
+    # The bot's decision path: "人工", "最新通知", a booking intent or a crisis message get here
+    # what they get in WeChat. No conversation: the API has no resident to keep one for.
+    decision = await answering.decide(
+        q, channel="api", kb=kb, user=address, limit=int(raw_limit),
+        notices=lambda: answering.latest_notice(now(request), request.app.ctx.settings.public_base_url))
+    return json({"query": q, "answered": decision.answered, "intent": decision.intent,
+                 "reply": decision.reply, "hits": [hit_json(kb, h) for h in decision.hits]},
+                ensure_ascii=False)
+
+
+def hit_json(kb: KnowledgeService, hit: Hit) -> dict[str, Any]:
+    entry = hit.entry
+    return {
+        "id": entry.id, "title": entry.title, "category": entry.category,
+        "score": round(hit.score, 4), "answer": kb.reply_for(entry),
+        # Where the answer comes from and when it was last checked (issue #12).
+        "source": entry.source, "updated": entry.updated.isoformat() if entry.updated else "",
+        **({"action": entry.action} if entry.action else {}),
+        **({"link": entry.link} if entry.link else {}),
+    }
 
 
 async def limit_address(request: Request, address: str) -> None:

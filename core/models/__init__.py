@@ -14,12 +14,14 @@ from core.models.booking import (
 )
 from core.models.content import CharityCampaign, Notice
 from core.models.kb import KbEntry, UnansweredQuestion
+from core.models.review import AnswerReview
 from core.models.staff import StaffSession, StaffUser
 from core.models.system import AuditLog, DailyCount, Setting
 from core.models.urgent import UrgentMessage
 from core.models.wechat import WechatAccessToken, WechatFollower, WechatInbound, WechatUserState
 
 __all__ = [
+    "AnswerReview",
     "AuditLog",
     "Booking",
     "BookingClaim",

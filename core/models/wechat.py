@@ -34,11 +34,20 @@ class WechatInbound(Model):
 
 
 class WechatUserState(Model):
-    """Short-lived conversation state: the numbered suggestions last offered to a user."""
+    """Short-lived conversation state: the numbered suggestions last offered to a user.
+
+    Also the topic of the last answer (``core.conversation``): the entry a follow-up such as
+    "那在哪里办" is about. Suggestions are valid until ``expires_at``, the topic until
+    ``topic_expires_at``."""
 
     user = fields.CharField(max_length=64, primary_key=True)
     suggestions: fields.Field = fields.JSONField(default=list)
     expires_at = fields.DatetimeField()
+    topic_entry = fields.CharField(max_length=64, default="", db_default="")
+    # The question that got the topic's answer, masked: a thumbs-down ("没用") right after it is
+    # recorded for staff with the question it is about.
+    topic_question = fields.CharField(max_length=200, default="", db_default="")
+    topic_expires_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "wechat_user_state"

@@ -1,0 +1,247 @@
+"""One decision path from a resident's message to what they are told, for every face.
+
+The bot's callback, ``GET /api/v1/knowledge/search`` and ``baoshan ask`` all call ``decide``, so
+what staff try on the command line or through the API is what residents get in WeChat. Faces only
+render the ``Decision``: the bot as a WeChat text, news or transfer reply, the API as JSON, the
+command as text.
+
+The order matters: a person in crisis gets help before anything else (never a numbered list);
+then a request for a person, a numbered pick of the suggestions just offered, a booking intent,
+the newest notice, a thumbs-down on the answer just given, and only then the knowledge base,
+with the conversation's topic for follow-ups that name no service (``core.conversation``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal, Protocol
+from weakref import WeakKeyDictionary
+
+from core import answer_review, urgent
+from core.answer_words import (
+    BOOKING_INTENTS,
+    HUMAN_WORDS,
+    NOTICE_WORDS,
+    REPLIES,
+    THUMBS_DOWN_PARTICLES,
+    THUMBS_DOWN_WORDS,
+    BookingIntent,
+)
+from core.conversation import ConversationStore, Topic, context_queries, names_service
+from knowledge import crisis
+from knowledge.entries import Entry
+from knowledge.matcher import Hit, Index, Result
+from knowledge.normalise import clean
+
+log = logging.getLogger("baoshan.answering")
+
+Channel = Literal["wechat", "api", "cli", "simulator"]
+NoticeSource = Callable[[], Awaitable["dict[str, str] | None"]]
+REVIEW_MARGIN = answer_review.REVIEW_MARGIN
+PICK_NUMBERS = {"1": 1, "2": 2, "3": 3}
+# Intents whose reply is a definite answer (the API's ``answered``).
+_ANSWERING = frozenset({"answer", "suggestion_pick", "booking", "notice"})
+
+
+class Knowledge(Protocol):
+    """What the decision needs of the knowledge base (``core.kb.KnowledgeService``)."""
+
+    index: Index | None
+
+    async def asearch(self, text: str, limit: int = 3) -> Result: ...
+    def reply(self, result: Result) -> str: ...
+    def reply_for(self, entry: Entry) -> str: ...
+    def user_hash(self, user: str) -> str: ...
+    async def record_unanswered(self, result: Result, *, channel: str, user: str = "") -> None: ...
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a resident is told, before any channel's rendering."""
+
+    # crisis | transfer | suggestion_pick | booking | notice | feedback
+    # | answer | suggest | out_of_scope | smalltalk | unknown
+    intent: str
+    reply: str
+    entry_id: str = ""
+    hits: tuple[Hit, ...] = ()
+    crisis: str = ""  # the crisis kind (knowledge.crisis)
+    booking: BookingIntent | None = None
+    notice: dict[str, str] | None = None  # title, description, url
+    follow_up: bool = False  # answered with the conversation's topic
+
+    @property
+    def answered(self) -> bool:
+        return self.intent in _ANSWERING and (self.intent != "notice" or self.notice is not None)
+
+
+_ENTRIES: WeakKeyDictionary[Index, dict[str, Entry]] = WeakKeyDictionary()
+
+
+def find_entry(kb: Knowledge, entry_id: str) -> Entry | None:
+    """An active entry of the index the knowledge base answers from, by id."""
+    index = kb.index
+    if index is None or not entry_id:
+        return None
+    by_id = _ENTRIES.get(index)
+    if by_id is None:
+        by_id = _ENTRIES[index] = {d.entry.id: d.entry for d in index.docs}
+    return by_id.get(entry_id)
+
+
+def booking_intent(text: str) -> BookingIntent | None:
+    compact = clean(text).replace(" ", "")
+    return next((b for b in BOOKING_INTENTS if any(w in compact for w in b.words)), None)
+
+
+def is_thumbs_down(text: str) -> bool:
+    compact = "".join(ch for ch in clean(text) if ch.isalnum())
+    return compact.rstrip(THUMBS_DOWN_PARTICLES) in THUMBS_DOWN_WORDS or compact in THUMBS_DOWN_WORDS
+
+
+def notice_reply(notice: dict[str, str]) -> str:
+    text = REPLIES["notice"].format(title=notice.get("title", ""),
+                                    summary=notice.get("description", "")).rstrip()
+    return f"{text}\n{notice['url']}" if notice.get("url") else text
+
+
+async def latest_notice(now: datetime, base_url: str = "") -> dict[str, str] | None:
+    """The newest published notice as one article (the platform shows only the first anyway)."""
+    from core.notices import published_notices
+
+    notices = await published_notices(now, 1)
+    if not notices:
+        return None
+    n = notices[0]
+    return {"title": n.title, "description": n.summary,
+            "url": f"{base_url}/notices/{n.id}" if base_url else ""}
+
+
+def _detect_crisis(text: str) -> crisis.Crisis | None:
+    try:
+        return crisis.detect(text)
+    except Exception:  # a broken rule file must not cost the resident their answer
+        log.exception("crisis recognition failed")
+        return None
+
+
+async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
+                 store: ConversationStore | None = None, notices: NoticeSource | None = None,
+                 record: bool = True, limit: int = 3) -> Decision:
+    """What to tell a resident who wrote ``text`` on ``channel``.
+
+    ``user`` identifies the asker for the staff lists (only ever stored as a keyed hash);
+    ``store`` is the asker's conversation (numbered picks, topic, thumbs-down), None where a
+    channel has none; ``notices`` gives the newest notice; with ``record`` false (a staff trial
+    on the command line) nothing is written for staff.
+    """
+    stripped = text.strip()
+    # Before everything else, matching included: a person in crisis gets help, never a list.
+    danger = _detect_crisis(stripped)
+    if danger:
+        if store is not None:
+            # Earlier suggestions and topic go, so a "1" or "那怎么办" that follows cannot send
+            # an unrelated entry.
+            await store.remember_suggestions([])
+            await store.forget_topic()
+        if record:
+            await urgent.record(danger.kind, channel, stripped)
+        return Decision("crisis", danger.reply, crisis=danger.kind)
+    if stripped in HUMAN_WORDS:
+        return Decision("transfer", REPLIES["transfer"])
+    if store is not None and stripped in PICK_NUMBERS:
+        picked = await _pick(kb, store, PICK_NUMBERS[stripped])
+        if picked:
+            return picked
+    booking = booking_intent(stripped)
+    if booking:
+        return Decision("booking", REPLIES["booking_no_link"].format(name=booking.name),
+                        booking=booking)
+    if clean(stripped).replace(" ", "") in NOTICE_WORDS:
+        notice = await notices() if notices else None
+        if notice:
+            return Decision("notice", notice_reply(notice), notice=notice)
+        return Decision("notice", REPLIES["no_notice"])
+    topic = await store.topic() if store is not None else None
+    if topic and is_thumbs_down(stripped):
+        if record:
+            await _review_thumbs_down(kb, topic, channel, user)
+        return Decision("feedback", REPLIES["thumbs_down"], entry_id=topic.entry_id)
+    result, follow_up = await _search(kb, stripped, topic, limit)
+    if record:
+        await kb.record_unanswered(result, channel=channel, user=user)
+        if result.answered and result.top and result.margin < REVIEW_MARGIN:
+            await _review(kb, "small_margin", result, channel, user)
+    if store is not None:
+        if result.intent == "suggest":
+            await store.remember_suggestions([h.entry.id for h in result.hits[:3]])
+        elif result.answered and result.top:
+            await store.remember_topic(result.top.entry.id, stripped)
+    top = result.other or result.top
+    return Decision(result.intent, kb.reply(result), entry_id=top.entry.id if top else "",
+                    hits=tuple(result.hits), follow_up=follow_up)
+
+
+async def _pick(kb: Knowledge, store: ConversationStore, number: int) -> Decision | None:
+    entry = find_entry(kb, await store.suggestion(number) or "")
+    if entry is None:
+        return None
+    await store.remember_topic(entry.id, "")
+    return Decision("suggestion_pick", kb.reply_for(entry), entry_id=entry.id)
+
+
+async def _search(kb: Knowledge, text: str, topic: Topic | None,
+                  limit: int) -> tuple[Result, bool]:
+    """The message matched alone, or, when it names no service and a topic is known, matched
+    with the topic's service in front (if that answer is confident and in the topic's category;
+    an explicit new topic in the message always wins, since it names a service)."""
+    result = await kb.asearch(text, limit)
+    entry = find_entry(kb, topic.entry_id) if topic else None
+    if entry is None or names_service(text) or result.intent == "smalltalk":
+        return result, False
+    for query in context_queries(text, entry):
+        found = await kb.asearch(query, limit)
+        if found.answered and found.top and found.top.entry.category == entry.category:
+            # A copy (results are cached by the knowledge base): the resident's words, not ours.
+            return replace(found, query=text), True
+    return result, False
+
+
+def _runner_up(result: Result) -> Hit | None:
+    top = result.top
+    return next((h for h in result.hits[1:] if top and h.entry.id != top.entry.id), None)
+
+
+async def _review(kb: Knowledge, reason: str, result: Result, channel: str, user: str) -> None:
+    assert result.top is not None
+    runner = _runner_up(result)
+    await _keep_review(kb, reason=reason, channel=channel, question=result.query,
+                       entry_id=result.top.entry.id, runner_up_id=runner.entry.id if runner else "",
+                       margin=result.margin, user=user)
+
+
+async def _review_thumbs_down(kb: Knowledge, topic: Topic, channel: str, user: str) -> None:
+    """Records the answer the resident called useless with the question it answered, matched
+    again for its runner-up and margin (the entry's title stands in after a numbered pick)."""
+    entry = find_entry(kb, topic.entry_id)
+    question = topic.question or (entry.title if entry else "")
+    if not question:
+        return
+    found = await kb.asearch(question)
+    same = found.top is not None and found.top.entry.id == topic.entry_id
+    runner = _runner_up(found) if same else found.top
+    await _keep_review(kb, reason="thumbs_down", channel=channel, question=question,
+                       entry_id=topic.entry_id, runner_up_id=runner.entry.id if runner else "",
+                       margin=found.margin if same else 0.0, user=user)
+
+
+async def _keep_review(kb: Knowledge, *, user: str, channel: str, **row: object) -> None:
+    try:
+        await answer_review.record(channel=channel, user_hash=kb.user_hash(user) if user else "",
+                                   **row)  # type: ignore[arg-type]
+    except Exception:
+        # Losing one review row must never cost the resident the answer.
+        log.exception("answer not recorded for review", extra={"channel": channel})
