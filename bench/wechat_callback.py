@@ -6,6 +6,11 @@ varied questions: first at a steady rate, then as fast as a pool of connections 
 throughput and p50/p99 latency for each phase.
 
     python bench/wechat_callback.py [--rate 200] [--seconds 10] [--connections 32]
+    python bench/wechat_callback.py --reference [--cold]   # beside the WeRoBot reference bot
+
+``--reference`` also starts ../shared/bench/reference_bot.py (WeRoBot + rapidfuzz under gunicorn,
+one sync worker; its packages go into a venv of their own, $BENCH_REF_VENV, made on first use)
+over the same entries, drives it with the same messages at the same peak, and prints the ratio.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import asyncio
 import hashlib
 import itertools
+import json
 import os
 import random
 import signal
@@ -78,6 +84,9 @@ class Conn:
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":", 1)[1])
         await self.reader.readexactly(length)
+        if b"\r\nconnection: close" in head.lower():  # a sync WSGI server: one request per connection
+            self.close()
+            self.writer = None
         return status
 
     def close(self) -> None:
@@ -110,7 +119,7 @@ def server_cpu() -> float:
     return cpu_seconds(SERVER_PID)
 
 
-def report(name: str, lat: list[float], errors: list[int], seconds: float, cpu: float) -> None:
+def report(name: str, lat: list[float], errors: list[int], seconds: float, cpu: float) -> dict:
     lat.sort()
     p = lambda f: lat[min(len(lat) - 1, int(len(lat) * f))] if lat else float("nan")  # noqa: E731
     # Server CPU per message says what one worker could do with a core to itself: on a 2-core box
@@ -119,6 +128,8 @@ def report(name: str, lat: list[float], errors: list[int], seconds: float, cpu: 
     print(f"{name}: {len(lat)} messages in {seconds:.1f}s = {len(lat) / seconds:.0f} msg/s, "
           f"p50={p(0.5):.1f}ms p99={p(0.99):.1f}ms max={lat[-1] if lat else 0:.1f}ms "
           f"non-200={len(errors)}, server CPU {per:.2f} ms/msg (≈ {1000 / per:.0f} msg/s per core)")
+    return {"msg_per_s": len(lat) / seconds, "p50_ms": p(0.5), "p99_ms": p(0.99),
+            "non_200": len(errors), "cpu_ms_per_msg": per}
 
 
 async def steady(host: str, port: int, rate: int, seconds: float) -> None:
@@ -145,7 +156,7 @@ async def steady(host: str, port: int, rate: int, seconds: float) -> None:
         conn.close()
 
 
-async def peak(host: str, port: int, connections: int, seconds: float) -> None:
+async def peak(host: str, port: int, connections: int, seconds: float, name: str = "") -> dict:
     lat: list[float] = []
     errors: list[int] = []
     stop_at = time.perf_counter() + seconds
@@ -161,8 +172,81 @@ async def peak(host: str, port: int, connections: int, seconds: float) -> None:
     cpu = server_cpu()
     start = time.perf_counter()
     await asyncio.gather(*(worker(n) for n in range(connections)))
-    report(f"peak ({connections} connections)", lat, errors, time.perf_counter() - start,
-           server_cpu() - cpu)
+    return report(f"{name}peak ({connections} connections)", lat, errors,
+                  time.perf_counter() - start, server_cpu() - cpu)
+
+
+REFERENCE_DIR = Path(os.environ.get("REFERENCE_BOT_DIR", ROOT.parent / "shared" / "bench"))
+
+
+def reference_python() -> Path:
+    """The reference bot's interpreter: a venv of its own, so its packages stay out of ours."""
+    venv = Path(os.environ.get("BENCH_REF_VENV", Path(tempfile.gettempdir()) / "baoshan-bench-ref-venv"))
+    python = venv / "bin" / "python"
+    if not (venv / "bin" / "gunicorn").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "werobot", "rapidfuzz", "gunicorn"],
+                       check=True)
+    return python
+
+
+def start_reference(port: int) -> subprocess.Popen:
+    from knowledge.entries import load_dir
+
+    python = reference_python()
+    entries = [{"questions": [e.title, *e.questions], "answer": e.answer}
+               for e in load_dir() if e.active and e.kind == "entry"]
+    path = Path(tempfile.mkdtemp(prefix="bench-ref-")) / "entries.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    env = {**os.environ, "REF_ENTRIES": str(path), "WECHAT_TOKEN": TOKEN}
+    return subprocess.Popen([str(python), "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
+                             "--backlog", "2048", "--chdir", str(REFERENCE_DIR), "reference_bot:app"],
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def beside_reference(port: int, connections: int, seconds: float) -> None:
+    """Ours and the reference bot, each at its peak, alternately (so a busy moment of the shared
+    machine hits both alike), then the ratio of the medians."""
+    global SERVER_PID
+    ours_pid = SERVER_PID
+    ref_port = free_port()
+    ref = start_reference(ref_port)
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"http://127.0.0.1:{ref_port}/", timeout=2).status_code < 500:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        ours, theirs = [], []
+        for _ in range(3):
+            SERVER_PID = ours_pid
+            ours.append(asyncio.run(peak("127.0.0.1", port, connections, seconds, "ours: ")))
+            SERVER_PID = ref.pid
+            theirs.append(asyncio.run(peak("127.0.0.1", ref_port, connections, seconds, "reference: ")))
+    finally:
+        SERVER_PID = ours_pid
+        os.killpg(ref.pid, signal.SIGTERM)
+        ref.wait(timeout=20)
+
+    def med(rows: list[dict], k: str) -> float:
+        return sorted(r[k] for r in rows)[len(rows) // 2]
+
+    ratio = med(ours, "msg_per_s") / max(med(theirs, "msg_per_s"), 1e-9)
+    print(f"callback beside the reference bot ({connections} connections, median of 3): ours "
+          f"{med(ours, 'msg_per_s'):.0f} msg/s p99 {med(ours, 'p99_ms'):.1f} ms, reference "
+          f"{med(theirs, 'msg_per_s'):.0f} msg/s p99 {med(theirs, 'p99_ms'):.1f} ms: "
+          f"{ratio:.1f}× the reference (target ≥ 4×, p99 ≤ 50 ms); CPU per message "
+          f"{med(ours, 'cpu_ms_per_msg'):.2f} ms vs {med(theirs, 'cpu_ms_per_msg'):.2f} ms")
+    print(json.dumps({"ours": ours, "reference": theirs, "ratio": round(ratio, 2),
+                      "load_avg_1m": round(os.getloadavg()[0], 2)}))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def main() -> None:
@@ -171,6 +255,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--cold", action="store_true", help="make every question unique (no cache hits)")
+    ap.add_argument("--reference", action="store_true",
+                    help="measure the peak beside the WeRoBot reference bot and print the ratio")
     args = ap.parse_args()
     global COLD
     COLD = args.cold
@@ -201,8 +287,11 @@ def main() -> None:
                 time.sleep(0.1)
         db = "postgres" if env.get("BAOSHAN_DATABASE_URL", "").startswith("postgres") else "sqlite"
         print(f"one worker, {db}, {len(QUESTIONS)} distinct questions{' made unique' if COLD else ''}")
-        asyncio.run(steady("127.0.0.1", port, args.rate, args.seconds))
-        asyncio.run(peak("127.0.0.1", port, args.connections, args.seconds))
+        if args.reference:
+            beside_reference(port, args.connections, args.seconds)
+        else:
+            asyncio.run(steady("127.0.0.1", port, args.rate, args.seconds))
+            asyncio.run(peak("127.0.0.1", port, args.connections, args.seconds))
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)

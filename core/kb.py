@@ -12,11 +12,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import inspect
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import DoesNotExist, IntegrityError
@@ -28,7 +30,7 @@ from core.settings import Settings
 from knowledge import crisis
 from knowledge.entries import Entry, load_dir
 from knowledge.matcher import Analyzer, Index, Result
-from knowledge.render import render_text, reply_text
+from knowledge.render import entry_reply, render_text, reply_text
 from knowledge.segment import Segmenter, shared_segmenter
 from knowledge.synonyms import SynonymTable
 
@@ -143,9 +145,21 @@ async def active_entries() -> list[Entry]:
     return [entry_from_row(r) for r in await KbEntry.filter(active=True).order_by("id")]
 
 
-def build_index(entries: Iterable[Entry], segmenter: Segmenter,
-                synonyms: SynonymTable) -> Index:
-    return Index(entries, Analyzer(segmenter, synonyms))
+def build_index(entries: Iterable[Entry], segmenter: Segmenter, synonyms: SynonymTable, *,
+                cache: bool = True, cache_dir: Path | None = None) -> Index:
+    """The index over ``entries``; with ``cache``, loaded from ``cache_dir`` (default
+    ``./var/cache``) when an earlier process built the same one (knowledge.index_cache)."""
+    if not cache:
+        return Index(entries, Analyzer(segmenter, synonyms))
+    from knowledge import index_cache
+
+    return index_cache.load_or_build(
+        entries, segmenter, synonyms, lambda es: Index(es, Analyzer(segmenter, synonyms)),
+        cache_dir=cache_dir, extra=_BUILD_CODE)
+
+
+# How build_index builds is part of the cache key too (different Params would mean another index).
+_BUILD_CODE = inspect.getsource(build_index).encode()
 
 
 @lru_cache(maxsize=1)
@@ -284,7 +298,19 @@ class KnowledgeService:
     def reply(self, result: Result) -> str:
         return reply_text(result, self.contacts)
 
+    def entry(self, entry_id: str) -> Entry | None:
+        """An entry of the current index (active ones only: that is what residents are answered from)."""
+        index = self.index
+        if index is None:
+            return None
+        return next((d.entry for d in index.docs if d.entry.id == entry_id), None)
+
     def reply_for(self, entry: Entry) -> str:
+        """One entry's reply as residents read it (its source and date last)."""
+        return entry_reply(entry, self.contacts)
+
+    def answer_for(self, entry: Entry) -> str:
+        """Only the answer's text, contacts filled: for views that show the source on their own."""
         return render_text(entry.answer, self.contacts)
 
     def user_hash(self, user: str) -> str:
