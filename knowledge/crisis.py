@@ -101,9 +101,15 @@ def warm() -> None:
     _rules()
 
 
+# Emoji that carry the message when words are too hard to write ("🔪💊😭 再见了"); cleaning
+# would otherwise drop them as symbols.
+_EMOJI = str.maketrans({"🔪": "刀", "💊": "药", "👊": "打", "🏠": "家", "💸": "钱", "❌": "没",
+                        "🍚": "饭", "😭": "哭", "🩸": "血", "🆘": "救命"})
+
+
 def compact(text: str) -> str:
     """Cleaned and without spaces: "不 想 活" and "不想活" are one message."""
-    return clean(_TITLE_RE.sub(" ", text)).replace(" ", "")
+    return clean(_TITLE_RE.sub(" ", text).translate(_EMOJI)).replace(" ", "")
 
 
 def classify(text: str) -> str | None:
