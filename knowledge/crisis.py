@@ -31,8 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from knowledge import yamlio
 from knowledge.normalise import clean
 
 CRISIS_FILE = Path(__file__).parent / "data" / "crisis.yaml"
@@ -86,7 +85,7 @@ def _load_terms(raw: dict[str, Any]) -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _rules() -> _Rules:
     with CRISIS_FILE.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
+        data: dict[str, Any] = yamlio.load(fh)
     terms = _load_terms(data["terms"])
     kinds = tuple((name, str(spec["label"]), _compile(spec["patterns"], terms))
                   for name, spec in data["kinds"].items())
@@ -138,4 +137,4 @@ def detect(text: str) -> Crisis | None:
 
 def sources() -> list[dict[str, str]]:
     with CRISIS_FILE.open(encoding="utf-8") as fh:
-        return [dict(s) for s in yaml.safe_load(fh)["sources"]]
+        return [dict(s) for s in yamlio.load(fh)["sources"]]

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from knowledge import yamlio
+
 ENTRIES_DIR = Path(__file__).parent / "entries"
 KINDS = ("entry", "out_of_scope", "smalltalk")
 ACTIONS = ("", "book:marriage_registration", "book:collective_ceremony",
@@ -20,8 +22,6 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _PLACEHOLDER_RE = re.compile(r"\$\{([a-z_]+)\}")
 
 
-# libyaml's loader is ~10x faster than the pure-Python one; both are the safe variant.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class EntryError(ValueError):
@@ -121,7 +121,7 @@ def validate(entry: Entry, categories: Iterable[str] | None = None) -> list[str]
 def load_file(path: Path) -> list[Entry]:
     kind = {"_out_of_scope": "out_of_scope", "_smalltalk": "smalltalk"}.get(path.stem)
     with path.open(encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_Loader) or []  # noqa: S506 - a safe loader
+        data = yamlio.load(fh) or []
     if not isinstance(data, list):
         raise EntryError(f"{path.name}: 顶层必须是列表")
     return [entry_from_dict(item, kind=kind) for item in data]

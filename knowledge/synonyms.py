@@ -10,8 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import yaml
-
+from knowledge import yamlio
 from knowledge.normalise import clean
 
 SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.yaml"
@@ -41,7 +40,7 @@ class SynonymTable:
         if not path.exists():
             return cls({})
         with path.open(encoding="utf-8") as fh:
-            return cls(yaml.safe_load(fh) or {})
+            return cls(yamlio.load(fh) or {})
 
     def expand(self, text: str) -> list[str]:
         """Official terms whose colloquial variants occur in ``text`` (spaces ignored)."""

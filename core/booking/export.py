@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from core.booking.rules import SHANGHAI
 
@@ -69,11 +66,16 @@ def booking_row(booking: Any, slot: Any, service_name: str) -> list[Cell]:
             "是" if booking.no_show_at else ""]
 
 
+# openpyxl's own rule (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE), kept here so that importing this
+# module — every worker does, for the console — does not load openpyxl (≈0.2 s) until an export.
+_ILLEGAL_XML = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
 def _clean(value: Cell) -> Cell:
     if isinstance(value, int):
         return value
     # XML 1.0 cannot carry most control characters; openpyxl refuses them rather than drop them.
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    return neutralise(_ILLEGAL_XML.sub("", str(value)))
 
 
 def to_csv(rows: Iterable[Sequence[Cell]]) -> bytes:
@@ -87,6 +89,9 @@ def to_csv(rows: Iterable[Sequence[Cell]]) -> bytes:
 
 
 def to_xlsx(rows: Iterable[Sequence[Cell]], sheet: str = "预约名单") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     ws = book.active
     ws.title = "".join(c for c in sheet if c not in "[]:*?/\\")[:31] or "Sheet1"
