@@ -51,7 +51,8 @@ _ASPECT_WORDS: dict[str, tuple[str, ...]] = {
         "什么服务", "哪些内容", "什么意思", "怎么回事", "管什么", "管些什么",
     ),
     "@pay": (
-        "到账", "打到", "发放", "几号发", "多久发", "什么时候发", "啥时候发", "账户", "打卡",
+        "到账", "打钱", "哪一天", "哪天打",
+        "打到", "发放", "几号发", "多久发", "什么时候发", "啥时候发", "账户", "打卡",
         "发钱", "停发", "被停", "停了", "没到", "断了",
     ),
     "@wait": (
@@ -84,3 +85,18 @@ def senses(compact: str) -> tuple[list[str], frozenset[str]]:
     if _DEATH_RE.search(compact):
         return ["去世", "公民身故一件事"], _DEATH_WORDS
     return [], frozenset()
+
+
+# Someone or something a civil-affairs service cannot be for: pets, machines, fiction, the dead of
+# history, other worlds, dreams. "给我家狗申请个低保" shares every word with a real question
+# except the one that makes it nonsense, so the matcher alone answers it confidently.
+_ABSURD_RE = re.compile(
+    "二次元|游戏里|游戏角色|虚拟人物|平行宇宙|外星|火星|月球|月亮上|恐龙|孙悟空|秦始皇|奥特曼|超人|"
+    "仙人掌|扫地机器人|机器人|音箱|冰箱|比特币|仓鼠|鹦鹉|乌龟|宠物|狗狗|小狗|我家狗|给狗|猫咪|我家猫|"
+    "做梦|梦里|微信小号|和自己结婚|跟自己结婚")
+
+
+def absurd(compact: str) -> bool:
+    """The question is about a subject no civil-affairs service serves."""
+    return _ABSURD_RE.search(compact) is not None
+

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from knowledge.aspects import aspects, senses
+from knowledge.aspects import absurd, aspects, senses
 from knowledge.entries import Entry
 from knowledge.normalise import normalise
 from knowledge.segment import Segmenter, bigrams
@@ -31,6 +31,7 @@ from knowledge.typos import TypoCorrector
 _FIELD_KEYWORD, _FIELD_TITLE, _FIELD_QUESTION = 1.0, 0.9, 0.8
 _BIGRAM_WEIGHT = 0.35
 _EXPANSION_WEIGHT = 0.9
+_ABSURD_ENTRY = "oos-general-chat"  # what the bot says to a request no service can serve
 _UNKNOWN_WEIGHT = 0.5  # of the rarest known term's weight, per word the entries never use
 _ASPECT_WEIGHT = 1.0  # what is asked (where, when…) is a word the resident chose
 _CANDIDATES = 25
@@ -52,12 +53,12 @@ class Params:
     w_phrase: float = 0.55
     w_fuzzy: float = 0.30
     w_keyword: float = 0.20
-    answer_threshold: float = 0.33
+    answer_threshold: float = 0.38
     other_threshold: float = 0.38
     suggest_floor: float = 0.18
     long_chars: float = 14.0
     ambiguity_margin: float = 0.0
-    w_distinct: float = 0.3
+    w_distinct: float = 0.5
     w_cover: float = 0.2
     suggest_margin: float = 0.01
 
@@ -170,6 +171,7 @@ class Index:
         n = max(len(self.docs), 1)
         self._idf = {t: math.log(1 + n / len(p)) for t, p in self._postings.items()}
         self._idf_ceiling = math.log(1 + n)  # a term found in a single entry
+        self._by_id = {d.entry.id: d.entry for d in self.docs}
         self._spread = {t: len({self.docs[i].entry.category for i, _ in p})
                         for t, p in self._postings.items()}
         for doc in self.docs:
@@ -253,8 +255,14 @@ class Index:
         # "我妈走了" is one word and a sense (a death): the sense says what it is about.
         vague = (len(words) == 1 and self._spread.get(words[0], 0) >= _VAGUE_SPREAD
                  and not senses(compact)[0])
-        return self._decide(text, norm, [Hit(self.docs[i].entry, s) for s, i in scored], limit,
-                            vague=vague, lone=len(words) <= 1)
+        result = self._decide(text, norm, [Hit(self.docs[i].entry, s) for s, i in scored],
+                              limit, vague=vague, lone=len(words) <= 1)
+        if result.intent in ("answer", "suggest") and absurd(compact):
+            # Not a question any entry answers, however well its words match.
+            chat = self._by_id.get(_ABSURD_ENTRY)
+            return Result(text, norm, "out_of_scope" if chat else "unknown", [],
+                          other=Hit(chat, 1.0) if chat else None)
+        return result
 
     def _distinguish(self, scored: list[tuple[float, int]], qw: dict[str, float],
                      total: float) -> list[tuple[float, int]]:

@@ -15,7 +15,7 @@ import pytest
 from knowledge import crisis
 from knowledge.crisis_eval import EVAL_DIR, evaluate_file
 
-ORDINARY = ("dev", "holdout", "holdout2", "entries_tune")
+ORDINARY = ("dev", "holdout", "holdout2", "entries_tune", "entries_tune2")
 TUNING = sorted(p.stem for p in EVAL_DIR.glob("crisis_tune*.yaml"))
 
 

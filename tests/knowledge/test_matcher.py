@@ -112,3 +112,18 @@ def test_words_the_entries_never_use_lower_confidence(index: Index) -> None:
 def test_a_close_runner_up_is_reported_as_a_small_margin(index: Index) -> None:
     result = index.search("结婚登记要带什么")
     assert result.answered and 0.0 <= result.margin <= 1.0
+
+
+@pytest.mark.parametrize("question", ["给我家狗申请个低保", "我想和游戏里的角色结婚，去哪登记",
+                                      "骨灰能不能在月球上海葬", "恐龙灭绝了，能给恐龙办特困供养吗"])
+def test_a_service_asked_for_a_pet_a_machine_or_fiction_is_not_answered(index: Index,
+                                                                       question: str) -> None:
+    result = index.search(question)
+    assert not result.answered and result.intent == "out_of_scope"
+    assert result.other is not None and result.other.entry.id == "oos-general-chat"
+
+
+def test_the_real_question_beside_the_absurd_one_is_still_answered(index: Index) -> None:
+    result = index.search("老人想申请低保要什么条件")
+    assert result.answered and result.top is not None
+    assert result.top.entry.category == "social_assistance"
