@@ -21,13 +21,16 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from bot.wechat_api import WechatApi, WechatApiError
+from core import sql
+from core.batch import Batched, marks
 from core.models import WechatInbound
 
 log = logging.getLogger("baoshan.bot.outbox")
@@ -52,10 +55,32 @@ def request_text(raw: dict[str, str]) -> str:
     return json.dumps(raw, ensure_ascii=False)
 
 
+_DONE = ("UPDATE wechat_inbound SET status = 'done', reply = CASE \"key\" {cases} END, "
+         "request = '', lease_until = NULL WHERE status = 'processing' AND \"key\" IN ({keys}) "
+         "RETURNING \"key\"")
+
+
+async def _mark_done(items: Sequence[tuple[str, str]], conn: BaseDBAsyncClient) -> list[int]:
+    # Every answered message settles its row: one UPDATE per event-loop turn (core.batch), each
+    # row its own reply, instead of one ORM update per message.
+    replies = dict(reversed(items))  # a key given twice keeps its first reply, like two UPDATEs
+    cases = " ".join(["WHEN ? THEN ?"] * len(replies))
+    done = await sql.fetch(_DONE.format(cases=cases, keys=marks(len(replies))),
+                           [v for pair in replies.items() for v in pair] + list(replies), conn)
+    settled = {row["key"] for row in done}
+    counts = []
+    for key, _ in items:  # the first of two copies settles the row; the second finds it done
+        counts.append(int(key in settled))
+        settled.discard(key)
+    return counts
+
+
+_MARK_DONE = Batched("wechat_done", _mark_done, max_items=200)
+
+
 async def mark_done(key: str, reply: str) -> int:
     """The route answered passively: retries get the same reply, nobody sends another."""
-    return await WechatInbound.filter(key=key, status="processing").update(
-        status="done", reply=reply, request="", lease_until=None)
+    return await _MARK_DONE((key, reply))
 
 
 async def mark_late(key: str, now: datetime) -> bool:

@@ -13,15 +13,17 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from bot import outbox
-from core import site_settings
+from core import site_settings, sql
 from core.answering import find_entry, latest_notice
+from core.batch import Batched, db_values, rows_of
 from core.conversation import DbConversation
 from core.kb import KnowledgeService
 from core.models import WechatFollower, WechatInbound, WechatUserState
@@ -82,17 +84,41 @@ LOCAL = LocalDedup()
 _BACKGROUND: set[asyncio.Future[Any]] = set()  # claims and settlements still on their way
 
 
+_CLAIM = ('INSERT INTO wechat_inbound ("key", "user", status, reply, request, lease_until, '
+          'created_at) VALUES {} ON CONFLICT ("key") DO NOTHING RETURNING "key"')
+
+
+async def _insert_claims(items: Sequence[tuple[str, str, str, datetime]],
+                         conn: BaseDBAsyncClient) -> list[bool]:
+    """Inserts the claims of one event-loop turn as one statement (core.batch): one per message,
+    and through the ORM it cost more than the rest of the answer. True: claimed here (the row
+    is new); False: the key was there already (a retry), also for a second copy in the batch."""
+    first: dict[str, int] = {}
+    for i, (key, *_) in enumerate(items):
+        first.setdefault(key, i)
+    created = datetime.now(UTC)  # what the ORM's auto_now_add would store
+    values: list[Any] = []
+    for key, i in first.items():
+        _, user, request, lease = items[i]
+        values += db_values(WechatInbound, {"key": key, "user": user, "request": request,
+                                            "lease_until": lease, "created_at": created})
+    rows = await sql.fetch(_CLAIM.format(rows_of(len(first), "(?, ?, 'processing', '', ?, ?, ?)")),
+                           values, conn)
+    fresh = {row["key"] for row in rows}
+    return [key in fresh and first[key] == i for i, (key, *_) in enumerate(items)]
+
+
+_INSERT_CLAIM = Batched("wechat_claim", _insert_claims, max_items=150)
+
+
 async def claim(key: str, user: str, now: datetime, request: str, *,
                 within: float, retry_within: float) -> Claim:
     """Claim ``key`` within ``within`` seconds or fall back to this worker's memory; a retry
     waits at most ``retry_within`` seconds for the first attempt's reply."""
-    insert = asyncio.ensure_future(WechatInbound.create(
-        key=key, user=user, status="processing", request=request,
-        lease_until=now + outbox.PROCESSING_LEASE))
+    insert = asyncio.ensure_future(
+        _INSERT_CLAIM((key, user, request, now + outbox.PROCESSING_LEASE)))
     try:
-        await asyncio.wait_for(asyncio.shield(insert), max(within, 0.0))
-    except IntegrityError:
-        return Claim(False, await _wait_for_reply(key, retry_within))
+        claimed = await asyncio.wait_for(asyncio.shield(insert), max(within, 0.0))
     except Exception as exc:  # refused, reset, timed out: whatever keeps the database away
         if not insert.done():
             keep(insert)
@@ -101,6 +127,8 @@ async def claim(key: str, user: str, now: datetime, request: str, *,
                     "retries reaching other workers may be answered again",
                     extra={"key": key, "error": type(exc).__name__})
         return _claim_locally(key, retry_within)
+    if not claimed:  # the key was there already: a retry
+        return Claim(False, await _wait_for_reply(key, retry_within))
     if random.random() < 0.02:
         keep(asyncio.ensure_future(purge(now)))
     return Claim(True)
@@ -124,7 +152,7 @@ def keep(task: asyncio.Future[Any]) -> None:
 def _settle_late_claim(task: asyncio.Future[Any], key: str) -> None:
     """The claim given up on reached the database after all: this worker answered from memory,
     so mark the row settled, or a sweep would take it for an answer still owed."""
-    if task.cancelled() or task.exception() is not None:
+    if task.cancelled() or task.exception() is not None or not task.result():
         return
     keep(asyncio.ensure_future(WechatInbound.filter(key=key, status="processing").update(
         status="done", request="", lease_until=None)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from core import tz
+from core.batch import insert_ignoring
 from core.models import AnswerReview
 from core.unanswered import stored_text, text_hash
 from knowledge.normalise import normalise
@@ -21,6 +22,10 @@ from knowledge.normalise import normalise
 # setting: it is a property of the matcher's scores, reviewed with them (bench/RESULTS.md).
 REVIEW_MARGIN = 0.05
 REASONS = ("small_margin", "thumbs_down")
+# INSERT … ON CONFLICT DO NOTHING, coalesced with other answers of the same moment (core.batch).
+_INSERT = insert_ignoring("answer_review", AnswerReview, (
+    "day", "channel", "text", "normalized", "text_hash", "entry_id", "runner_up_id", "margin",
+    "reason", "user_hash", "created_at"))
 
 
 async def record(*, reason: str, channel: str, question: str, entry_id: str, runner_up_id: str = "",
@@ -29,12 +34,11 @@ async def record(*, reason: str, channel: str, question: str, entry_id: str, run
     assert reason in REASONS, reason
     now = now or datetime.now(UTC)
     normalized = stored_text(normalise(question))
-    row = AnswerReview(
+    await _INSERT(dict(
         day=tz.local_day(now), channel=channel[:16], text=stored_text(question),
         normalized=normalized, text_hash=text_hash(normalized), entry_id=entry_id[:64],
         runner_up_id=runner_up_id[:64], margin=round(max(margin, 0.0), 4), reason=reason,
-        user_hash=user_hash, created_at=now)
-    await AnswerReview.bulk_create([row], ignore_conflicts=True)
+        user_hash=user_hash, created_at=now))
 
 
 async def purge(before: datetime) -> int:

@@ -14,16 +14,19 @@ own expiry; ``core.retention`` removes rows once both the suggestions and the to
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from tortoise.exceptions import IntegrityError
+from tortoise.backends.base.client import BaseDBAsyncClient
 
-from core import pii
+from core import pii, sql
 from core.answer_words import CATEGORY_CONTEXT, FOLLOW_UP_WORDS, PLACE_TIME_WORDS
+from core.batch import Batched, db_values, fetch_in, rows_of
 from core.models import WechatUserState
 from knowledge.entries import Entry
 
@@ -77,6 +80,67 @@ def context_queries(text: str, topic: Entry) -> list[str]:
     return queries
 
 
+# Every message reads its resident's row and most write it: hand-written and coalesced per
+# event-loop turn (core.batch), as the ORM cost more per message than answering it.
+_COLUMNS = ("user", "suggestions", "expires_at", "topic_entry", "topic_question",
+            "topic_expires_at")
+_UPSERT = ("INSERT INTO wechat_user_state (" + ", ".join(f'"{c}"' for c in _COLUMNS) + ") "
+           'VALUES {rows} ON CONFLICT ("user") DO UPDATE SET {updates}')
+
+
+@dataclass(frozen=True)
+class _State:
+    """A ``wechat_user_state`` row as read (building the model instance, which converts every
+    column through the ORM, cost more than the read)."""
+
+    suggestions: list[Any]
+    expires_at: datetime
+    topic_entry: str
+    topic_question: str
+    topic_expires_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> _State:
+        ids = row["suggestions"]  # JSON text on SQLite
+        expires = sql.aware(row["expires_at"])
+        assert expires is not None
+        return cls(json.loads(ids) if isinstance(ids, str | bytes) else list(ids or []), expires,
+                   row["topic_entry"] or "", row["topic_question"] or "",
+                   sql.aware(row["topic_expires_at"]))
+
+
+async def _read_states(users: Sequence[str], conn: BaseDBAsyncClient) -> list[_State | None]:
+    rows = await fetch_in('SELECT * FROM wechat_user_state WHERE "user" IN', users, conn)
+    by_user = {row["user"]: _State.of(row) for row in rows}
+    return [by_user.get(u) for u in users]
+
+
+async def _write_states(writes: Sequence[tuple[str, datetime, dict[str, Any]]],
+                        conn: BaseDBAsyncClient) -> list[None]:
+    """Upserts: each write sets its own columns; a new row starts with no live suggestions and
+    no topic. One resident's writes in one batch are applied in order (merged: a statement may
+    touch a row once), and writes setting the same columns share one statement."""
+    merged: dict[str, tuple[datetime, dict[str, Any]]] = {}
+    for user, now, values in writes:
+        first_now, before = merged.get(user, (now, {}))
+        merged[user] = (first_now, {**before, **values})
+    groups: dict[tuple[str, ...], list[Any]] = {}
+    for user, (now, values) in merged.items():
+        row = {"user": user, "suggestions": [], "expires_at": now, "topic_entry": "",
+               "topic_question": "", "topic_expires_at": None, **values}
+        groups.setdefault(tuple(sorted(values)), []).extend(
+            db_values(WechatUserState, {c: row[c] for c in _COLUMNS}))
+    for columns, values in groups.items():
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns)
+        rows = rows_of(len(values) // len(_COLUMNS), "(?, ?, ?, ?, ?, ?)")
+        await sql.execute(_UPSERT.format(rows=rows, updates=updates), values, conn)
+    return [None] * len(writes)
+
+
+_READ = Batched("conversation_read", _read_states)
+_WRITE = Batched("conversation_write", _write_states, max_items=100)
+
+
 class DbConversation:
     """``ConversationStore`` in the database, for one openid at the request's ``now``.
 
@@ -86,13 +150,13 @@ class DbConversation:
 
     def __init__(self, user: str, now: datetime) -> None:
         self.user, self.now = user, now
-        self._state: WechatUserState | None = None
+        self._state: _State | None = None
         self._loaded = False
 
-    async def _load(self) -> WechatUserState | None:
+    async def _load(self) -> _State | None:
         if not self._loaded:
             # Shielded: cancelling a query on a hung connection can itself hang.
-            read = asyncio.ensure_future(WechatUserState.get_or_none(user=self.user))
+            read = asyncio.ensure_future(_READ(self.user))
             try:
                 self._state = await asyncio.wait_for(asyncio.shield(read), READ_WITHIN)
             except TimeoutError:
@@ -104,8 +168,8 @@ class DbConversation:
     async def suggestion(self, number: int) -> str | None:
         try:
             state = await self._load()
-        except Exception:
-            log.warning("suggestions not read: database unavailable", exc_info=True)
+        except Exception as exc:
+            _unavailable("suggestions not read: database unavailable", exc)
             return None
         if state is None or state.expires_at < self.now:
             return None
@@ -118,8 +182,8 @@ class DbConversation:
     async def topic(self) -> Topic | None:
         try:
             state = await self._load()
-        except Exception:
-            log.warning("topic not read: database unavailable", exc_info=True)
+        except Exception as exc:
+            _unavailable("topic not read: database unavailable", exc)
             return None
         if (state is None or not state.topic_entry or state.topic_expires_at is None
                 or state.topic_expires_at < self.now):
@@ -146,16 +210,20 @@ class DbConversation:
 
     async def _upsert(self, values: dict[str, Any]) -> None:
         try:
-            if await WechatUserState.filter(user=self.user).update(**values):
-                return
-            # No row yet: suggestions not offered are expired from the start.
-            create = {"suggestions": [], "expires_at": self.now, **values}
-            try:
-                await WechatUserState.create(user=self.user, **create)
-            except IntegrityError:  # created by a concurrent message of the same resident
-                await WechatUserState.filter(user=self.user).update(**values)
+            # No row yet: suggestions not offered are expired from the start (see _write_states).
+            await _WRITE((self.user, self.now, values))
         except Exception:
             log.warning("conversation state not saved: database unavailable", exc_info=True)
+
+
+def _unavailable(message: str, exc: Exception) -> None:
+    # A read given up on says only that the database, or this worker's event loop, was slow: its
+    # traceback adds nothing, and formatting one for every message of a busy minute took a fifth
+    # of the worker's CPU (py-spy), which made the loop slower still and timed out more reads.
+    if isinstance(exc, TimeoutError):
+        log.warning(message, extra={"error": "TimeoutError", "seconds": READ_WITHIN})
+    else:
+        log.warning(message, exc_info=exc)
 
 
 def _keep(task: asyncio.Future[Any]) -> None:

@@ -19,11 +19,15 @@ import hashlib
 from datetime import UTC, datetime
 
 from core import tz
+from core.batch import insert_ignoring
 from core.models import UnansweredQuestion
 from core.pii import mask_free_text
 from knowledge.matcher import Result
 
 MAX_TEXT_CHARS = 200
+_INSERT = insert_ignoring("unanswered", UnansweredQuestion, (
+    "text", "normalized", "reason", "channel", "user_hash", "top_entry_id", "top_score",
+    "created_at", "text_hash", "day"))
 
 
 def stored_text(text: str) -> str:
@@ -45,14 +49,14 @@ async def record(result: Result, *, channel: str, user_hash: str,
     now = now or datetime.now(UTC)
     normalized = stored_text(result.normalised)
     top = result.other or result.top
-    row = UnansweredQuestion(
+    row = dict(
         text=stored_text(result.query), normalized=normalized, reason=result.intent[:16],
         channel=channel[:16], user_hash=user_hash, top_entry_id=top.entry.id if top else "",
         top_score=round(top.score, 4) if top else 0.0, created_at=now,
         text_hash=text_hash(normalized), day=tz.local_day(now))
     # INSERT … ON CONFLICT DO NOTHING on both databases: concurrent repeats never raise, and the
-    # winner's row stands.
-    await UnansweredQuestion.bulk_create([row], ignore_conflicts=True)
+    # winner's row stands. Coalesced with other questions of the same moment (core.batch).
+    await _INSERT(row)
 
 
 async def purge_unanswered(before: datetime) -> int:

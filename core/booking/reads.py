@@ -12,7 +12,8 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from core.batch import Batched, fetch_in
+from core import sql
+from core.batch import Batched, fetch_in, marks
 from core.booking import rules
 from core.booking.errors import BookingError
 from core.models import Slot
@@ -43,9 +44,25 @@ async def _claimed(groups: Sequence[tuple[str, ...]], conn: BaseDBAsyncClient) -
     return [any(key in held for key in group) for group in groups]
 
 
+_HELD_SQL = ("SELECT user_id, MIN(id) AS id FROM booking WHERE slot_id = ? AND status = 'confirmed' "
+             "AND user_id IN ({}) GROUP BY user_id")
+
+
+async def _held(wanted: Sequence[tuple[int, int]], conn: BaseDBAsyncClient) -> list[int | None]:
+    by_slot: dict[int, set[int]] = {}
+    for user_id, slot_id in wanted:
+        by_slot.setdefault(slot_id, set()).add(user_id)
+    held: dict[tuple[int, int], int] = {}
+    for slot_id, users in by_slot.items():
+        rows = await sql.fetch(_HELD_SQL.format(marks(len(users))), [slot_id, *sorted(users)], conn)
+        held.update({(int(row["user_id"]), slot_id): int(row["id"]) for row in rows})
+    return [held.get(w) for w in wanted]
+
+
 _SLOT = Batched("slot", _slots)
 _SETTING = Batched("setting", _settings)
 _CLAIMED = Batched("claimed", _claimed)
+_HELD = Batched("held", _held)
 
 
 async def get_slot(slot_id: int) -> Slot:
@@ -69,3 +86,9 @@ async def any_claimed(claims: Sequence[str]) -> bool:
     """Whether any of the claim keys is held (a friendly early answer: the unique index on the
     claim key is what enforces the rules)."""
     return bool(claims) and await _CLAIMED(tuple(claims))
+
+
+async def held_booking(user_id: int, slot_id: int) -> int | None:
+    """The id of the resident's first confirmed booking on the slot, if any: asked by every
+    refusal on a rush day (core.booking.service), so batched like the reads above."""
+    return await _HELD((user_id, slot_id))

@@ -15,7 +15,7 @@ from core.booking import capacity, codes, fullness, rules
 from core.booking.application import Application, validate
 from core.booking.errors import BookingError
 from core.booking.fullness import FullSlots
-from core.booking.reads import any_claimed, get_slot, load_rules
+from core.booking.reads import any_claimed, get_slot, held_booking, load_rules
 from core.crypto import FieldCipher, FieldDecryptError
 from core.field_binding import BOOKING_PERSONAL, booking_row_key
 from core.models import Booking, BookingClaim, IdempotencyKey, Notification, Slot
@@ -116,8 +116,7 @@ async def _refuse_as_held(body: Any, user_id: int) -> None:
     wanted = fullness.peek(body)
     if wanted is None:
         return
-    held = await (Booking.filter(user_id=user_id, slot_id=wanted[0], status="confirmed")
-                  .order_by("id").first().values_list("id", flat=True))
+    held = await held_booking(user_id, wanted[0])
     if held is not None:
         raise BookingError("duplicate_booking", booking_id=held) from None
 
@@ -130,17 +129,21 @@ async def _book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None
     if wanted and full.refuses(*wanted):
         raise BookingError("slot_full")
     slot = await get_slot(rules.parse_slot_id(body.get("slot_id") if isinstance(body, dict) else None))
+    # Read before taking a turn, where the attempts arriving together share one read (core.batch):
+    # inside it, each booking of a rush waited for a read of its own before the next could start.
+    rule = (await load_rules())[slot.service]
     # Attempts on one slot take turns in this worker (see core.booking.fullness): those behind the
     # booking that took the last place are refused from memory, without validation or a transaction.
     async with full.turn(slot.id):
         if wanted and full.refuses(*wanted):
             raise BookingError("slot_full")
-        return await _book_slot(cipher, body, slot, user_id=user_id, key=key, now=now, full=full)
+        return await _book_slot(cipher, body, slot, rule, user_id=user_id, key=key, now=now,
+                                full=full)
 
 
-async def _book_slot(cipher: FieldCipher, body: Any, slot: Slot, *, user_id: int, key: str | None,
-                     now: datetime, full: FullSlots) -> tuple[Booking, bool]:
-    rule = (await load_rules())[slot.service]
+async def _book_slot(cipher: FieldCipher, body: Any, slot: Slot, rule: rules.ServiceRule, *,
+                     user_id: int, key: str | None, now: datetime,
+                     full: FullSlots) -> tuple[Booking, bool]:
     application = validate(slot.service, body, slot_day(slot), now.astimezone(rules.SHANGHAI).date())
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
     party = application.party_size
