@@ -96,7 +96,8 @@ _ABSURD_RE = re.compile(
     "做梦|梦里|微信小号|和自己结婚|跟自己结婚")
 
 
-def absurd(compact: str) -> bool:
-    """The question is about a subject no civil-affairs service serves."""
-    return _ABSURD_RE.search(compact) is not None
+def absurd(compact: str) -> str:
+    """The subject no civil-affairs service serves that the question names, or ""."""
+    found = _ABSURD_RE.search(compact)
+    return found.group(0) if found else ""
 

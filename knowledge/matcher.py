@@ -257,8 +257,12 @@ class Index:
                  and not senses(compact)[0])
         result = self._decide(text, norm, [Hit(self.docs[i].entry, s) for s, i in scored],
                               limit, vague=vague, lone=len(words) <= 1)
-        if result.intent in ("answer", "suggest") and absurd(compact):
-            # Not a question any entry answers, however well its words match.
+        subject = absurd(compact)
+        top = result.top
+        if (subject and result.intent in ("answer", "suggest") and top is not None
+                and not any(subject in t for t in (top.entry.title, *top.entry.questions))):
+            # Not a question any entry answers, however well its words match — unless staff
+            # wrote an entry about exactly that subject.
             chat = self._by_id.get(_ABSURD_ENTRY)
             return Result(text, norm, "out_of_scope" if chat else "unknown", [],
                           other=Hit(chat, 1.0) if chat else None)

@@ -1,5 +1,8 @@
 """Shared fixtures: one database per test session (SQLite, or PostgreSQL when
-``BAOSHAN_TEST_DATABASE_URL`` names a server), migrated once and dropped at the end."""
+``BAOSHAN_TEST_DATABASE_URL`` names a server), migrated once and dropped at the end. Under
+pytest-xdist (``pytest -n auto``) each worker is a session of its own: its own database, its own
+temporary directories (``tmp_path_factory`` is per worker) and so its own ``./var`` for servers
+(tests/support/parallel.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from core.settings import Settings, load_settings
 from tests.support.asgi import client as asgi_client
 from tests.support.asgi import lifespan
 
-pytest_plugins = ["tests.support.server"]  # the `serve` fixture: a real `baoshan serve`
+# The `serve` fixture (a real `baoshan serve`), and how tests are shared out under `pytest -n`.
+pytest_plugins = ["tests.support.server", "tests.support.parallel"]
 
 TEST_DB_ENV = "BAOSHAN_TEST_DATABASE_URL"
 SECRET = "test-secret-" + "k" * 40
@@ -57,7 +61,9 @@ async def _pg_exec(admin_url: str, sql: str) -> None:
 def _pg_database(server_url: str, prefix: str) -> Iterator[str]:
     """A fresh PostgreSQL database on ``server_url``'s server, dropped afterwards."""
     admin, base = _pg_admin(server_url)
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    # The xdist worker in the name (gw0 …) only tells a leftover's origin; the uuid keeps it apart.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = f"{prefix}_{worker + '_' if worker else ''}{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
     try:
         yield f"{base}/{name}"
