@@ -148,19 +148,24 @@ def kill_busiest_worker(server_pid: int) -> int | None:
     return victim
 
 
+async def log_in_all(client: httpx.AsyncClient, residents: int) -> list[str]:
+    """Every resident's session token, 100 logins at a time (before any clock starts)."""
+    sem = asyncio.Semaphore(100)
+
+    async def login(i: int) -> str:
+        async with sem:
+            r = await client.post("/api/v1/miniapp/session", json={"code": f"bench{i}"})
+            r.raise_for_status()
+            return str(r.json()["token"])
+
+    return list(await asyncio.gather(*[login(i) for i in range(residents)]))
+
+
 async def rush(base: str, slot_id: int, attempts: int, server_pid: int, profile: str = "",
                kill_after_ms: int = 0) -> dict:
     limits = httpx.Limits(max_connections=attempts, max_keepalive_connections=attempts)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        sem = asyncio.Semaphore(100)
-
-        async def login(i: int) -> str:
-            async with sem:
-                r = await client.post("/api/v1/miniapp/session", json={"code": f"bench{i}"})
-                r.raise_for_status()
-                return r.json()["token"]
-
-        tokens = await asyncio.gather(*[login(i) for i in range(attempts)])
+        tokens = await log_in_all(client, attempts)
         gate = asyncio.Event()
         host, port = urlsplit(base).hostname or "127.0.0.1", urlsplit(base).port or 80
         # The rush itself uses raw HTTP/1.1 over asyncio streams: httpx costs ≈ 2 ms of client CPU
@@ -271,15 +276,7 @@ async def steady(base: str, slot_id: int, residents: int, connections: int, seco
     again, as the scripts that keep trying do)."""
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        sem = asyncio.Semaphore(100)
-
-        async def login(i: int) -> str:
-            async with sem:
-                r = await client.post("/api/v1/miniapp/session", json={"code": f"bench{i}"})
-                r.raise_for_status()
-                return r.json()["token"]
-
-        tokens = await asyncio.gather(*[login(i) for i in range(residents)])
+        tokens = await log_in_all(client, residents)
         host, port = urlsplit(base).hostname or "127.0.0.1", urlsplit(base).port or 80
         bodies = [couple(slot_id, i) for i in range(residents)]
         results: list[tuple[int, float]] = []
