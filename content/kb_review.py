@@ -20,7 +20,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from content import audit
-from content.kb_unanswered import CHANNEL_NAMES, CHANNELS, when
+from content.kb_unanswered import CHANNEL_NAMES, CHANNELS, form_field, when
 from content.messages import ERRORS
 from content.routes import bp, done_redirect, flash, page, staff_required
 from core import kb
@@ -36,11 +36,6 @@ REASON_NAMES = {"small_margin": "领先很少", "thumbs_down": "居民说没用"
 
 def _choice(value: str | None, allowed: dict[str, str]) -> str:
     return value if value and value in allowed else ""
-
-
-def _form(request: Request, name: str) -> str:
-    form = request.form  # None when the body was not a form
-    return (form.get(name) if form else None) or ""
 
 
 @dataclass
@@ -112,9 +107,9 @@ async def kb_review(request: Request) -> HTTPResponse:
 @openapi.exclude()
 @staff_required("editor")
 async def kb_review_dismiss(request: Request) -> HTTPResponse:
-    normalized, entry_id = _form(request, "normalized"), _form(request, "entry_id")
-    reason = _choice(_form(request, "reason"), REASON_NAMES)
-    channel = _choice(_form(request, "channel"), CHANNELS)
+    normalized, entry_id = form_field(request, "normalized"), form_field(request, "entry_id")
+    reason = _choice(form_field(request, "reason"), REASON_NAMES)
+    channel = _choice(form_field(request, "channel"), CHANNELS)
     # Only the rows the page showed: dismissing a staff trial leaves residents' rows alone.
     rows = reviews(reason, channel).filter(normalized=normalized, entry_id=entry_id)
     sample = await rows.order_by("-id").first() if reason else None
@@ -127,7 +122,7 @@ async def kb_review_dismiss(request: Request) -> HTTPResponse:
                            before={"text": mask_free_text(sample.text), "reason": reason,
                                    "count": count, "channel": channel or "residents"},
                            after=None)
-    query = urlencode({k: v for k, v in (("reason", _form(request, "filter")),
+    query = urlencode({k: v for k, v in (("reason", form_field(request, "filter")),
                                          ("channel", channel)) if v})
     return done_redirect("/console/kb/review" + (f"?{query}" if query else ""),
                          "kb_review_dismissed")

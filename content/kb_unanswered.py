@@ -34,7 +34,7 @@ CHANNELS = {"": "居民提问（公众号和接口）", "wechat": "公众号", "
 CHANNEL_NAMES = {"wechat": "公众号", "api": "接口", kb.SIMULATOR_CHANNEL: "对话模拟"}
 
 
-def _field(request: Request, name: str) -> str:
+def form_field(request: Request, name: str) -> str:
     form = request.form  # None when the body was not a form
     return (form.get(name) if form else None) or ""
 
@@ -131,9 +131,9 @@ async def kb_unanswered(request: Request) -> HTTPResponse:
 @staff_required("editor")
 async def kb_unanswered_attach(request: Request) -> HTTPResponse:
     """Adds the question as a phrasing of an existing entry; the group is then handled."""
-    normalized = _field(request, "normalized")
-    text = " ".join(_field(request, "text").split())
-    entry_id = _field(request, "entry_id").strip()
+    normalized = form_field(request, "normalized")
+    text = " ".join(form_field(request, "text").split())
+    entry_id = form_field(request, "entry_id").strip()
     if not text:
         return await _render(request, ERRORS["kb_question_empty"], 422)
     if len(text) > kb_forms.MAX_QUESTION_CHARS:
@@ -173,8 +173,8 @@ async def _attach(request: Request, entry: Entry, modified: datetime, text: str,
 @openapi.exclude()
 @staff_required("editor")
 async def kb_unanswered_dismiss(request: Request) -> HTTPResponse:
-    normalized = _field(request, "normalized")
-    channel = _field(request, "channel")
+    normalized = form_field(request, "normalized")
+    channel = form_field(request, "channel")
     channel = channel if channel in CHANNELS else ""
     # Only the rows the page showed: dismissing a staff trial leaves residents' questions alone.
     rows = questions(channel).filter(normalized=normalized)
