@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Literal, Protocol
-from weakref import WeakKeyDictionary
 
 from core import answer_review, urgent
 from core.answer_words import (
@@ -79,18 +78,10 @@ class Decision:
         return self.intent in _ANSWERING and (self.intent != "notice" or self.notice is not None)
 
 
-_ENTRIES: WeakKeyDictionary[Index, dict[str, Entry]] = WeakKeyDictionary()
-
-
 def find_entry(kb: Knowledge, entry_id: str) -> Entry | None:
     """An active entry of the index the knowledge base answers from, by id."""
     index = kb.index
-    if index is None or not entry_id:
-        return None
-    by_id = _ENTRIES.get(index)
-    if by_id is None:
-        by_id = _ENTRIES[index] = {d.entry.id: d.entry for d in index.docs}
-    return by_id.get(entry_id)
+    return index.entry(entry_id) if index is not None and entry_id else None
 
 
 def booking_intent(text: str, cleaned: str | None = None) -> BookingIntent | None:

@@ -300,10 +300,7 @@ class KnowledgeService:
 
     def entry(self, entry_id: str) -> Entry | None:
         """An entry of the current index (active ones only: that is what residents are answered from)."""
-        index = self.index
-        if index is None:
-            return None
-        return next((d.entry for d in index.docs if d.entry.id == entry_id), None)
+        return self.index.entry(entry_id) if self.index is not None else None
 
     def reply_for(self, entry: Entry) -> str:
         """One entry's reply as residents read it (its source and date last)."""

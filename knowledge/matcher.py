@@ -210,6 +210,10 @@ class Index:
     def __len__(self) -> int:
         return len(self.docs)
 
+    def entry(self, entry_id: str) -> Entry | None:
+        """An indexed (active) entry by id."""
+        return self._by_id.get(entry_id)
+
     def search(self, text: str, limit: int = 3) -> Result:
         norm = normalise(text)
         q, fixes = self.analyzer.terms_and_fixes(norm, correct=True)
