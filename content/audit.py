@@ -1,16 +1,6 @@
-"""The audit log: every change staff make, with who, what, when, before and after."""
+"""The console's name for the audit log, which lives in core (services record inside their
+transaction)."""
 
-from __future__ import annotations
+from core.audit import record
 
-from typing import Any
-
-from content.auth import Staff
-from core.models import AuditLog
-
-
-async def record(staff: Staff | str, action: str, target: object = "", *,
-                 before: Any = None, after: Any = None) -> None:
-    """``action`` is "area.verb" (e.g. "notice.publish"); never put passwords or raw ID numbers in."""
-    actor = staff if isinstance(staff, str) else staff.username
-    await AuditLog.create(actor=actor, action=action, target=str(target)[:128],
-                          before=before, after=after)
+__all__ = ["record"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -71,6 +72,20 @@ def database_unavailable(exc: BaseException) -> bool:
 
 def unavailable_headers() -> dict[str, str]:
     return {"Retry-After": str(RETRY_AFTER_S)}
+
+
+class DomainError(Exception):
+    """A rule of the service said no: the one base of every error a resident or staff member is
+    told about. ``code`` keys the audience catalogues; ``field`` names the input at fault;
+    ``params`` fill the message's ``{placeholders}`` and reach API clients beside the message
+    (``opens_at`` of ``not_open``). Each face presents it once (JSON, an HTML page, bot text)."""
+
+    def __init__(self, code: str, *, field: str | None = None,
+                 params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+        self.params: dict[str, Any] = dict(params or {})
 
 
 class ApiError(Exception):
