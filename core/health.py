@@ -19,7 +19,7 @@ bp = Blueprint("health")
 PING_BUDGET_S = 0.8
 
 
-class _Pinger:
+class Pinger:
     """At most one database ping in flight per worker. A ping still running past the budget is
     left to finish on its own (cancelling it would wait on the frozen connection's cleanup);
     later checks answer 503 at once instead of piling more queries onto the stuck pool."""
@@ -44,10 +44,7 @@ class _Pinger:
 @openapi.response(200, {"application/json": {"status": str}})
 @openapi.response(503, {"application/json": {"error": dict}})
 async def healthz(request: Request) -> HTTPResponse:
-    pinger = getattr(request.app.ctx, "db_pinger", None)  # per app: its task is its loop's
-    if pinger is None:
-        pinger = request.app.ctx.db_pinger = _Pinger()
-    if await pinger.healthy():
+    if await request.app.ctx.db_pinger.healthy():  # per app: its task is its loop's
         return json({"status": "ok"})
     return error_response("database_unavailable", 503,
                           headers={"Retry-After": str(RETRY_AFTER_S)})

@@ -4,6 +4,8 @@ An upsert increments and returns the window's count. A window is one minute; a l
 allows N requests in any one calendar minute (bursts included) and never fewer than N in any sliding
 minute, which is what the contract promises shared addresses. Hits arriving together are counted by
 one multi-row upsert (core.batch); each still gets the count it would have had one at a time.
+The batcher belongs to the app (``AppContext.rate_limits``, made in ``before_server_start``): its
+queues are per event loop, and a module-global one outlived every test app that used it.
 """
 
 from __future__ import annotations
@@ -40,19 +42,22 @@ async def _count(hits: Sequence[tuple[str, int]], conn: BaseDBAsyncClient) -> li
     return counts
 
 
-_HIT = Batched("rate_counter", _count, max_items=300)
+class RateLimits:
+    """The counters of one app: ``hit`` batches the hits of one event-loop turn into one upsert."""
 
+    def __init__(self) -> None:
+        self._count: Batched[tuple[str, int], int] = Batched("rate_counter", _count, max_items=300)
 
-async def hit(scope: str, subject: str, limit: int, now_ts: float) -> int | None:
-    """Counts one request; returns None when allowed, else the seconds until the window resets.
-    ``limit <= 0`` turns the limit off."""
-    if limit <= 0:
+    async def hit(self, scope: str, subject: str, limit: int, now_ts: float) -> int | None:
+        """Counts one request; returns None when allowed, else the seconds until the window
+        resets. ``limit <= 0`` turns the limit off."""
+        if limit <= 0:
+            return None
+        window = int(now_ts // WINDOW_SECONDS)
+        bucket = f"{scope}:{subject}:{window}"[:200]
+        if await self._count((bucket, (window + 2) * WINDOW_SECONDS)) > limit:
+            return max(1, int((window + 1) * WINDOW_SECONDS - now_ts + 0.999))
         return None
-    window = int(now_ts // WINDOW_SECONDS)
-    bucket = f"{scope}:{subject}:{window}"[:200]
-    if await _HIT((bucket, (window + 2) * WINDOW_SECONDS)) > limit:
-        return max(1, int((window + 1) * WINDOW_SECONDS - now_ts + 0.999))
-    return None
 
 
 async def purge(now_ts: float) -> int:

@@ -60,6 +60,9 @@ class Settings:
     db_statement_timeout_ms: int = 5000
     db_acquire_timeout_ms: int = 2000
     db_pool_size: int = 10
+    # Each worker's periodic jobs (reminders, rate-limit windows, retention, WeChat's outbox):
+    # off where something else drives them (the tests, by hand with a fixed clock).
+    background_jobs: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -162,6 +165,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     # Swagger UI loads its script from a CDN: off in production unless asked for.
     docs_enabled = docs_raw in {"1", "true", "yes", "on"} if docs_raw else mode != "production"
 
+    jobs_raw = env.get("BAOSHAN_BACKGROUND_JOBS", "").strip().lower()
+    background_jobs = jobs_raw not in {"0", "false", "no", "off"}
+
     log_format = env.get("BAOSHAN_LOG_FORMAT", "json").strip().lower()
     if log_format not in {"json", "text"}:
         raise ConfigError("BAOSHAN_LOG_FORMAT 只能是 json 或 text", "BAOSHAN_LOG_FORMAT: json|text")
@@ -195,4 +201,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         db_statement_timeout_ms=_int(env, "BAOSHAN_DB_STATEMENT_TIMEOUT_MS", 5000, minimum=100),
         db_acquire_timeout_ms=_int(env, "BAOSHAN_DB_ACQUIRE_TIMEOUT_MS", 2000, minimum=100),
         db_pool_size=_int(env, "BAOSHAN_DB_POOL_SIZE", 10, minimum=1),
+        background_jobs=background_jobs,
     )

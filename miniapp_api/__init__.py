@@ -1,5 +1,15 @@
-"""The mini-program API under ``/api/v1/miniapp``."""
+"""The public JSON API face: the mini-program under ``/api/v1/miniapp`` (booking rules live in
+``core.booking``; views only translate) and the knowledge search under ``/api/v1/knowledge``.
 
-from miniapp_api.routes import bp
+Importing the modules registers their routes on their blueprints; ``bp`` groups both.
+"""
 
-__all__ = ["bp"]
+from __future__ import annotations
+
+from sanic import Blueprint
+
+from miniapp_api import blueprint, bookings, catalog, search, session, waitlist
+
+bp = Blueprint.group(blueprint.bp, search.bp)
+
+__all__ = ["bookings", "bp", "catalog", "search", "session", "waitlist"]

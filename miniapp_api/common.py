@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sanic import Request
-from tortoise.backends.base.client import BaseDBAsyncClient
 
-from core import ratelimit, sql
-from core.batch import Batched, fetch_in
+from core import sql
 from core.booking import BookingError
 from core.booking.fullness import FullSlots
+from core.context import app_context
 from core.crypto import sha256_hex
 from core.errors import ApiError
 from core.request_ctx import cipher as cipher  # re-exported for the handlers
@@ -23,18 +21,6 @@ from miniapp_api.messages import status_and_message
 @dataclass(frozen=True)
 class CurrentUser:
     id: int
-
-
-async def _sessions(hashes: Sequence[str], conn: BaseDBAsyncClient) -> list[dict[str, Any] | None]:
-    # On every request, so hand-written and batched (see core.batch); the expiry is compared by
-    # the caller because SQLite keeps timestamps as text.
-    rows = await fetch_in("SELECT id, user_id, expires_at, token_hash FROM miniapp_session "
-                          "WHERE revoked = ? AND token_hash IN", hashes, conn, before=[False])
-    by_hash = {row["token_hash"]: row for row in rows}
-    return [by_hash.get(h) for h in hashes]
-
-
-_SESSION = Batched("session", _sessions)
 
 
 def api_error(code: str, *, field: str | None = None, detail: str | None = None,
@@ -52,12 +38,12 @@ def from_booking_error(exc: BookingError) -> ApiError:
 
 def full_slots(request: Request) -> FullSlots:
     """This worker's memory of slots it has just seen full (see core.booking.fullness)."""
-    full: FullSlots = request.app.ctx.full_slots
-    return full
+    return app_context(request).full_slots
 
 
 async def limit(request: Request, scope: str, subject: str, per_minute: int) -> None:
-    retry = await ratelimit.hit(scope, subject, per_minute, now(request).timestamp())
+    retry = await app_context(request).rate_limits.hit(scope, subject, per_minute,
+                                                       now(request).timestamp())
     if retry is not None:
         raise api_error("rate_limited", headers={"Retry-After": str(retry)})
 
@@ -74,7 +60,7 @@ async def current_user(request: Request) -> CurrentUser:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise api_error("unauthorized")
-    row = await _SESSION(sha256_hex(token.strip()))
+    row = await app_context(request).sessions(sha256_hex(token.strip()))
     expires = sql.aware(row["expires_at"]) if row else None
     if row is None or expires is None or expires <= now(request):
         raise api_error("unauthorized")

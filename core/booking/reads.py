@@ -2,23 +2,33 @@
 
 Hand-written and coalesced per event-loop turn (see core.batch): on a rush day 2,000 attempts read
 the same slot and rules row at once, and one ``IN (...)`` statement answers all of them.
+
+The batchers belong to the app (``AppContext.booking_reads``, made in ``before_server_start``), not
+to this module. A caller passes them as ``reads``; one that does not (the booking services, until
+they take them as a parameter) gets those of the app serving the current request, and outside a
+request (the CLI, a test, a job) reads on its own connection, unbatched.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
+from sanic import Request
+from sanic.exceptions import SanicException
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core import sql
-from core.batch import Batched, fetch_in, marks
+from core.batch import Batched, Runner, fetch_in, marks
 from core.booking import rules
 from core.booking.errors import BookingError
 from core.models import Slot
 
 RULES_SETTING = "booking_rules"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 async def _slots(ids: Sequence[int], conn: BaseDBAsyncClient) -> list[Slot | None]:
@@ -59,16 +69,39 @@ async def _held(wanted: Sequence[tuple[int, int]], conn: BaseDBAsyncClient) -> l
     return [held.get(w) for w in wanted]
 
 
-_SLOT = Batched("slot", _slots)
-_SETTING = Batched("setting", _settings)
-_CLAIMED = Batched("claimed", _claimed)
-_HELD = Batched("held", _held)
+class BookingReads:
+    """The batched reads of one app: one queue per statement and event loop (core.batch)."""
+
+    def __init__(self) -> None:
+        self.slot: Batched[int, Slot | None] = Batched("slot", _slots)
+        self.setting: Batched[str, Any] = Batched("setting", _settings)
+        self.claimed: Batched[tuple[str, ...], bool] = Batched("claimed", _claimed)
+        self.held: Batched[tuple[int, int], int | None] = Batched("held", _held)
 
 
-async def get_slot(slot_id: int) -> Slot:
+def _of_request() -> BookingReads | None:
+    """The reads of the app serving the current request (Sanic's own request context)."""
+    try:
+        request = Request.get_current()
+    except SanicException:
+        return None
+    reads = getattr(request.app.ctx, "booking_reads", None)  # an app built without AppContext
+    return reads if isinstance(reads, BookingReads) else None
+
+
+async def _read(pick: Callable[[BookingReads], Batched[T, R]], run: Runner[T, R], item: T,
+                reads: BookingReads | None) -> R:
+    """``item`` read through the app's batcher, or alone on the current connection without one."""
+    source = reads or _of_request()
+    if source is not None:
+        return await pick(source)(item)
+    return (await run([item], connections.get("default")))[0]
+
+
+async def get_slot(slot_id: int, reads: BookingReads | None = None) -> Slot:
     """The slot to book, wait for or move to, as read just now (a snapshot to read, not to save);
     one staff have closed is refused (slot_closed)."""
-    slot = await _SLOT(slot_id)
+    slot = await _read(lambda r: r.slot, _slots, slot_id, reads)
     if slot is None:
         raise BookingError("slot_not_found", field="slot_id")
     if slot.closed_at is not None:
@@ -76,19 +109,21 @@ async def get_slot(slot_id: int) -> Slot:
     return slot
 
 
-async def load_rules() -> dict[str, rules.ServiceRule]:
+async def load_rules(reads: BookingReads | None = None) -> dict[str, rules.ServiceRule]:
     """Defaults merged with staff overrides kept in the ``booking_rules`` setting."""
-    value = await _SETTING(RULES_SETTING)  # JSON text on SQLite, decoded already on PostgreSQL
+    # JSON text on SQLite, decoded already on PostgreSQL.
+    value = await _read(lambda r: r.setting, _settings, RULES_SETTING, reads)
     return rules.merge_rules(json.loads(value) if isinstance(value, str | bytes) else value)
 
 
-async def any_claimed(claims: Sequence[str]) -> bool:
+async def any_claimed(claims: Sequence[str], reads: BookingReads | None = None) -> bool:
     """Whether any of the claim keys is held (a friendly early answer: the unique index on the
     claim key is what enforces the rules)."""
-    return bool(claims) and await _CLAIMED(tuple(claims))
+    return bool(claims) and await _read(lambda r: r.claimed, _claimed, tuple(claims), reads)
 
 
-async def held_booking(user_id: int, slot_id: int) -> int | None:
+async def held_booking(user_id: int, slot_id: int, reads: BookingReads | None = None
+                       ) -> int | None:
     """The id of the resident's first confirmed booking on the slot, if any: asked by every
     refusal on a rush day (core.booking.service), so batched like the reads above."""
-    return await _HELD((user_id, slot_id))
+    return await _read(lambda r: r.held, _held, (user_id, slot_id), reads)

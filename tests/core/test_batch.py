@@ -12,7 +12,6 @@ from sanic import Sanic
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.transactions import in_transaction
 
-from core import ratelimit
 from core.batch import Batched
 from core.booking import reads
 from core.booking.slots import open_slot
@@ -78,7 +77,9 @@ async def test_an_oversized_slot_id_in_a_rush_fails_only_its_own_booking(app: Sa
     slots = [await open_slot("charity_event", day + timedelta(hours=i), day + timedelta(hours=i + 1), 5)
              for i in range(3)]
     wanted = [s.id for s in slots] * 4 + [2**63]
-    results = await asyncio.gather(*[reads.get_slot(i) for i in wanted], return_exceptions=True)
+    batched = app.ctx.booking_reads
+    results = await asyncio.gather(*[reads.get_slot(i, batched) for i in wanted],
+                                   return_exceptions=True)
     assert [getattr(r, "id", None) for r in results[:12]] == [s.id for s in slots] * 4
     assert isinstance(results[12], Exception)
 
@@ -127,17 +128,20 @@ async def test_a_transaction_sees_its_own_slot_changes(app: Sanic) -> None:
 
     start = datetime.now(UTC) + timedelta(days=3)
     slot = await open_slot("charity_event", start, start + timedelta(hours=1), 4)
+    batched = app.ctx.booking_reads
     async with in_transaction() as conn:
         await capacity.take(conn, slot.id, 3)
-        assert (await reads.get_slot(slot.id)).booked == 3  # not a batch waiting for our own lock
-    assert [s.booked for s in await asyncio.gather(*[reads.get_slot(slot.id) for _ in range(5)])] == [3] * 5
+        # Not a batch waiting for our own lock:
+        assert (await reads.get_slot(slot.id, batched)).booked == 3
+    assert [s.booked for s in await asyncio.gather(*[reads.get_slot(slot.id, batched)
+                                                     for _ in range(5)])] == [3] * 5
 
 
 async def test_simultaneous_hits_count_one_by_one(app: Sanic) -> None:
     """Ten hits in one turn are one upsert, and the limit still lets exactly its number through."""
     t0 = 1_800_000_120.0
-    results = await asyncio.gather(*[ratelimit.hit("t", "burst", 4, t0) for _ in range(10)],
-                                   *[ratelimit.hit("t", "other", 4, t0) for _ in range(3)])
+    results = await asyncio.gather(*[app.ctx.rate_limits.hit("t", "burst", 4, t0) for _ in range(10)],
+                                   *[app.ctx.rate_limits.hit("t", "other", 4, t0) for _ in range(3)])
     assert results[:10].count(None) == 4 and all(r == 60 for r in results[4:10])
     assert results[10:] == [None, None, None]
-    assert await ratelimit.hit("t", "burst", 4, t0 + 1) == 59  # the count went on from 10
+    assert await app.ctx.rate_limits.hit("t", "burst", 4, t0 + 1) == 59  # the count went on from 10

@@ -19,11 +19,11 @@ API = "/api/v1/miniapp"
 
 async def test_fixed_window_counts_and_resets(app) -> None:
     t0 = 1_800_000_000.0  # a window boundary (divisible by 60)
-    assert [await ratelimit.hit("t", "a", 3, t0 + 1) for _ in range(3)] == [None, None, None]
-    assert await ratelimit.hit("t", "a", 3, t0 + 20) == 40  # seconds until the window ends
-    assert await ratelimit.hit("t", "b", 3, t0 + 20) is None  # another subject
-    assert await ratelimit.hit("t", "a", 3, t0 + 60) is None  # next window
-    assert await ratelimit.hit("t", "a", 0, t0) is None  # 0 = off
+    assert [await app.ctx.rate_limits.hit("t", "a", 3, t0 + 1) for _ in range(3)] == [None, None, None]
+    assert await app.ctx.rate_limits.hit("t", "a", 3, t0 + 20) == 40  # seconds until the window ends
+    assert await app.ctx.rate_limits.hit("t", "b", 3, t0 + 20) is None  # another subject
+    assert await app.ctx.rate_limits.hit("t", "a", 3, t0 + 60) is None  # next window
+    assert await app.ctx.rate_limits.hit("t", "a", 0, t0) is None  # 0 = off
     assert await ratelimit.purge(t0 + 10_000) >= 3
 
 
@@ -31,7 +31,7 @@ async def test_default_address_limit_allows_a_burst_of_600(app) -> None:
     limit = app.ctx.settings.rate_limit_per_address
     assert limit >= 600
     t0 = 1_800_000_060.0
-    results = [await ratelimit.hit("addr", "198.51.100.1", limit, t0) for _ in range(600)]
+    results = [await app.ctx.rate_limits.hit("addr", "198.51.100.1", limit, t0) for _ in range(600)]
     assert results == [None] * 600
 
 

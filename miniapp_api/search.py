@@ -1,4 +1,9 @@
-"""HTTP adapter of the knowledge base: ``GET /api/v1/knowledge/search`` (see CONTRACT.md)."""
+"""The public knowledge search: ``GET /api/v1/knowledge/search`` (see CONTRACT.md).
+
+Part of the public JSON API face (it was ``knowledge/http.py``: ``knowledge`` is the matcher, with
+no web framework in it). Its own blueprint and prefix, and not the mini-program's per-address
+limit: it counts its own (``rate_limit_search_per_address``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
-from core import answering, ratelimit
+from core import answering
+from core.context import app_context
 from core.errors import ApiError
 from core.kb import KnowledgeService
 from core.request_ctx import client_address, now
@@ -76,7 +82,8 @@ async def limit_address(request: Request, address: str) -> None:
     good or bad, against the address (``rate_limit_search_per_address`` a minute, 0 = off)."""
     per_minute = request.app.ctx.settings.rate_limit_search_per_address
     try:
-        retry = await ratelimit.hit("search", address, per_minute, now(request).timestamp())
+        retry = await app_context(request).rate_limits.hit("search", address, per_minute,
+                                                           now(request).timestamp())
     except Exception as exc:
         # The counters live in the database; the index does not. With the database down the
         # search still answers (from the bundled entries) and nothing can be recorded anyway.
