@@ -16,14 +16,14 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from knowledge.cache_files import atomic_write, default_cache_dir
 
 if TYPE_CHECKING:
     from knowledge.entries import Entry
@@ -36,34 +36,6 @@ log = logging.getLogger("baoshan.kb")
 PACKAGE_DIR = Path(__file__).parent
 FORMAT = b"baoshan-index-cache 1"
 KEEP_FILES = 4  # the current index and a few recent ones (a rollback, the bundled entries)
-
-
-def default_cache_dir() -> Path:
-    """``BAOSHAN_CACHE_DIR``, else ``cache`` in the service's var directory (``BAOSHAN_VAR_DIR``,
-    default ``./var``: the same rule as ``core.settings``)."""
-    explicit = os.environ.get("BAOSHAN_CACHE_DIR", "").strip()
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("BAOSHAN_VAR_DIR", "./var")).resolve() / "cache"
-
-
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a
-    part (several workers may write the same cache at once). False when it could not be written."""
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        log.warning("cache not written", extra={"path": str(path), "reason": str(exc)})
-        return False
-    return True
 
 
 @lru_cache(maxsize=1)

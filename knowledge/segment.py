@@ -15,7 +15,7 @@ from typing import Any
 import jieba
 from jieba import finalseg
 
-from knowledge.index_cache import atomic_write, default_cache_dir
+from knowledge.cache_files import atomic_write, default_cache_dir
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -36,7 +36,7 @@ class Segmenter:
     def __init__(self, extra_words: list[str] | None = None, *,
                  cache_dir: Path | None = None) -> None:
         """``cache_dir``: where the prepared dictionary is kept between processes (default
-        ``./var/cache``, see ``knowledge.index_cache.default_cache_dir``)."""
+        ``./var/cache``, see ``knowledge.cache_files.default_cache_dir``)."""
         jieba.setLogLevel(logging.WARNING)
         self._tk = jieba.Tokenizer()
         words = [w for w in extra_words or () if len(w) >= 2]
