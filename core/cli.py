@@ -153,10 +153,9 @@ def cmd_slots_open(args: argparse.Namespace, settings: Settings) -> int:
         starts, ends = local_times(args.date, args.start, args.end)
         opens = None
         if args.opens_at:
-            opens = datetime.fromisoformat(args.opens_at)
-            from core.booking.rules import SHANGHAI
+            from core import tz
 
-            opens = opens if opens.tzinfo else opens.replace(tzinfo=SHANGHAI)
+            opens = tz.assume_local(datetime.fromisoformat(args.opens_at))
         await db.upgrade(settings) if not settings.is_production else None
         await db.init_orm(settings)
         try:

@@ -200,7 +200,7 @@ class DailyRetention:
         self._settled: date | None = None
 
     async def maybe_run(self, settings: Settings, now: datetime) -> RetentionReport | None:
-        local = now.astimezone(tz.SHANGHAI)
+        local = tz.local(now)
         day = local.date()
         if local.hour < RUN_FROM_HOUR or self._settled == day:
             return None

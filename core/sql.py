@@ -51,6 +51,20 @@ async def execute(sql: str, values: list[Any], conn: BaseDBAsyncClient | None = 
     return int(affected)
 
 
+async def take_turns(conn: BaseDBAsyncClient, key: int, table: str) -> None:
+    """Inside a transaction: makes every transaction that calls this with the same ``key`` wait
+    for the one before it to end, so a check-then-write (a duplicate check before inserts) sees
+    the other's writes. PostgreSQL takes a transaction-scoped advisory lock on ``key``. SQLite has
+    one write lock for the whole database, taken by any write: a write to ``table`` that matches
+    no row takes it without changing anything (``table`` only has to exist, and have an ``id``).
+    The one home of such statements: a booking's places are taken by capacity.take instead (a
+    conditional UPDATE, the locking rule written down there)."""
+    if conn.capabilities.dialect == "sqlite":
+        await conn.execute_query(f"UPDATE {table} SET id = id WHERE id = -1")  # noqa: S608
+    else:
+        await conn.execute_query(f"SELECT pg_advisory_xact_lock({int(key)})")
+
+
 def aware(value: datetime | str | None) -> datetime | None:
     """A timestamp column as an aware datetime: SQLite hands back the stored UTC text."""
     if value is None:

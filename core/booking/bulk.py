@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from core import site_settings
+from core import site_settings, sql
 from core.booking import rules
 from core.booking.errors import BookingError
 from core.booking.service import load_rules
@@ -147,10 +147,7 @@ async def _serialise_bulk_opens(conn: BaseDBAsyncClient) -> None:
     """Makes concurrent bulk opens (a double-clicked submit) take turns, so the duplicate check
     inside one sees the other's slots. A write that matches nothing still takes SQLite's write
     lock; PostgreSQL gets a transaction-scoped advisory lock."""
-    if conn.capabilities.dialect == "sqlite":
-        await conn.execute_query("UPDATE booking_slot SET booked = booked WHERE id = -1")
-    else:
-        await conn.execute_query("SELECT pg_advisory_xact_lock(7310113001)")
+    await sql.take_turns(conn, 7310113001, "booking_slot")
 
 
 async def open_bulk(req: BulkRequest, *, now: datetime, audit: Audit | None = None) -> BulkPlan:
