@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from typing import Any
 
 from sanic import Blueprint, Request, Sanic
 from sanic.blueprint_group import BlueprintGroup
@@ -13,7 +12,7 @@ from sanic.response import HTTPResponse, json
 from sanic_ext import Extend, openapi
 
 from core import health, http, lifecycle, limits
-from core.context import AppContext
+from core.context import App, AppContext
 from core.errors import JsonErrorHandler
 from core.logs import configure_logging
 from core.settings import Settings
@@ -35,7 +34,7 @@ def _env_seconds(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
-def create_app(settings: Settings) -> Sanic[Any, AppContext]:
+def create_app(settings: Settings) -> App:
     configure_logging(settings.log_level, settings.log_format)
     app = Sanic(APP_NAME, ctx=AppContext(settings), error_handler=JsonErrorHandler(),
                 configure_logging=False)
@@ -87,7 +86,7 @@ def create_app(settings: Settings) -> Sanic[Any, AppContext]:
     return app
 
 
-def _wire_blueprints(app: Sanic[Any, AppContext]) -> None:
+def _wire_blueprints(app: App) -> None:
     app.blueprint(health.bp)
     for name in FACES:
         face: Blueprint | BlueprintGroup = importlib.import_module(name).bp

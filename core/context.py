@@ -9,7 +9,7 @@ holds a connection, a task or an event-loop queue at module level.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -67,10 +67,11 @@ class AppContext:
         self.cipher = FieldCipher(self.settings.secret_key)
 
 
-Job = Callable[[AppContext], Awaitable[None]]
+Job = Callable[[AppContext], Coroutine[Any, Any, None]]
+App = Sanic[Any, AppContext]
 
 
-def of_app(app: Sanic) -> AppContext:
+def of_app(app: Sanic[Any, Any]) -> AppContext:
     """``app.ctx``, typed."""
     ctx = app.ctx
     if not isinstance(ctx, AppContext):

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from sanic import Sanic
 
 from core import db, outbound, ratelimit
 from core.booking.reads import BookingReads
 from core.booking.reminders import AccessToken, send_due
-from core.context import AppContext, Job, of_app
+from core.context import App, AppContext, Job, of_app
 from core.ratelimit import RateLimits
 from core.retention import DailyRetention
 from core.sessions import session_lookup
@@ -26,7 +27,8 @@ from core.sessions import session_lookup
 log = logging.getLogger("baoshan.lifecycle")
 INTERVAL_SECONDS = 60
 
-def add_job(app: Sanic, job: Job) -> None:
+
+def add_job(app: Sanic[Any, Any], job: Job) -> None:
     """A face's own periodic work, started and stopped with the core jobs."""
     of_app(app).extra_jobs.append(job)
 
@@ -52,9 +54,9 @@ async def booking_jobs(ctx: AppContext) -> None:
         await asyncio.sleep(INTERVAL_SECONDS)
 
 
-def install(app: Sanic) -> None:
+def install(app: App) -> None:
     @app.before_server_start
-    async def open_resources(app: Sanic) -> None:
+    async def open_resources(app: App) -> None:
         # Re-entrant: sanic-testing's ASGI client runs the server events around every request.
         ctx = of_app(app)
         if ctx.resources_open:
@@ -76,7 +78,7 @@ def install(app: Sanic) -> None:
                                         else "postgres"})
 
     @app.after_server_start
-    async def start_jobs(app: Sanic) -> None:
+    async def start_jobs(app: App) -> None:
         ctx = of_app(app)
         if not ctx.settings.background_jobs or ctx.jobs:
             return
@@ -85,7 +87,7 @@ def install(app: Sanic) -> None:
                     for job in (booking_jobs, *ctx.extra_jobs)]
 
     @app.before_server_stop
-    async def stop_jobs(app: Sanic) -> None:
+    async def stop_jobs(app: App) -> None:
         ctx = of_app(app)
         jobs, ctx.jobs = ctx.jobs, []
         for task in jobs:
@@ -95,7 +97,7 @@ def install(app: Sanic) -> None:
                 await task
 
     @app.after_server_stop
-    async def close_resources(app: Sanic) -> None:
+    async def close_resources(app: App) -> None:
         ctx = of_app(app)
         if not ctx.resources_open:
             return
