@@ -66,7 +66,8 @@ def main_app() -> Sanic:
     """The main process's app: it only holds the socket settings and watches the workers, which
     build the real one from the loader. Building the whole service here as well (every face, the
     OpenAPI extension) cost ≈ 1 s before the first worker was even started. Same name as the
-    workers' app (core.app.APP_NAME, not imported: that module imports every face)."""
+    workers' app (core.app.APP_NAME, not imported: that module brings sanic-ext and the app's
+    context with it, and its create_app every face)."""
     app = Sanic(MAIN_APP_NAME, configure_logging=False)
     app.config.ACCESS_LOG = False
     app.config.AUTO_EXTEND = False  # sanic-ext is the workers' business (≈ 0.2 s to import)
