@@ -32,7 +32,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.booking.rules import SHANGHAI, id_check_digit  # noqa: E402
+from core.booking.rules import id_check_digit  # noqa: E402
+from core.tz import SHANGHAI  # noqa: E402
 
 
 async def fake_wechat(port: int) -> None:
@@ -346,9 +347,9 @@ async def integrity(db_url: str, slot_id: int, booked_ids: list[int]) -> dict:
     else:
         import sqlite3
 
-        with sqlite3.connect(db_url[len("sqlite://"):]) as conn:
-            active = {r[0] for r in conn.execute(active_sql.format("?"), (slot_id,))}
-            booked = conn.execute("SELECT booked FROM booking_slot WHERE id = ?", (slot_id,)).fetchone()[0]
+        with sqlite3.connect(db_url[len("sqlite://"):]) as db:
+            active = {r[0] for r in db.execute(active_sql.format("?"), (slot_id,))}
+            booked = db.execute("SELECT booked FROM booking_slot WHERE id = ?", (slot_id,)).fetchone()[0]
     return {"granted_201s": len(booked_ids), "missing_201s": len(set(booked_ids) - active),
             "active": len(active), "booked": int(booked)}
 
@@ -376,8 +377,10 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="booking-rush-"))
     db_url = args.database_url or f"sqlite://{tmp / 'rush.sqlite3'}"
-    if db_url.startswith("postgres"):
-        admin, name = pg_admin(db_url)
+    # (admin URL, database name) of a PostgreSQL run: the database is made here and dropped at the end.
+    postgres = pg_admin(db_url) if db_url.startswith("postgres") else None
+    if postgres:
+        admin, name = postgres
         asyncio.run(pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         asyncio.run(pg(admin, f'CREATE DATABASE "{name}"'))
     # The fake runs in its own process so the load generator's event loop cannot starve it.
@@ -420,7 +423,8 @@ def main() -> int:
         server.wait(timeout=30)
         fake.terminate()
         fake.wait(timeout=10)
-        if db_url.startswith("postgres"):
+        if postgres:
+            admin, name = postgres
             asyncio.run(pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     kind = "postgres" if db_url.startswith("postgres") else "sqlite"
     print(json.dumps({"database": kind, "workers": args.workers, "capacity": args.capacity, **result}))

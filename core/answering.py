@@ -239,10 +239,12 @@ async def _review_thumbs_down(kb: Knowledge, topic: Topic, channel: str, user: s
                        margin=found.margin if same else 0.0, user=user)
 
 
-async def _keep_review(kb: Knowledge, *, user: str, channel: str, **row: object) -> None:
+async def _keep_review(kb: Knowledge, *, user: str, reason: str, channel: str, question: str,
+                       entry_id: str, runner_up_id: str, margin: float) -> None:
     try:
-        await answer_review.record(channel=channel, user_hash=kb.user_hash(user) if user else "",
-                                   **row)  # type: ignore[arg-type]
+        await answer_review.record(reason=reason, channel=channel, question=question,
+                                   entry_id=entry_id, runner_up_id=runner_up_id, margin=margin,
+                                   user_hash=kb.user_hash(user) if user else "")
     except Exception:
         # Losing one review row must never cost the resident the answer.
         log.exception("answer not recorded for review", extra={"channel": channel})

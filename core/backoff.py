@@ -33,7 +33,7 @@ class Backoff:
 
     def failed(self) -> float:
         self.failures += 1
-        delay = min(self.cap, self.first * 2 ** (self.failures - 1))
+        delay = min(self.cap, self.first * 2.0 ** (self.failures - 1))
         self.retry_at = self.clock() + delay
         return delay
 

@@ -130,10 +130,10 @@ async def _write_states(writes: Sequence[tuple[str, datetime, dict[str, Any]]],
                "topic_question": "", "topic_expires_at": None, **values}
         groups.setdefault(tuple(sorted(values)), []).extend(
             db_values(WechatUserState, {c: row[c] for c in _COLUMNS}))
-    for columns, values in groups.items():
+    for columns, params in groups.items():
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns)
-        rows = rows_of(len(values) // len(_COLUMNS), "(?, ?, ?, ?, ?, ?)")
-        await sql.execute(_UPSERT.format(rows=rows, updates=updates), values, conn)
+        rows = rows_of(len(params) // len(_COLUMNS), "(?, ?, ?, ?, ?, ?)")
+        await sql.execute(_UPSERT.format(rows=rows, updates=updates), params, conn)
     return [None] * len(writes)
 
 

@@ -69,7 +69,7 @@ class FieldCipher:
         ct = self._aead.encrypt(nonce, plaintext.encode("utf-8"), aad)
         return f"{_VERSION}.{base64.urlsafe_b64encode(nonce + ct).decode('ascii')}"
 
-    def decrypt(self, token: str, *, table: str, column: str, row_key: str) -> str:
+    def decrypt(self, token: str | None, *, table: str, column: str, row_key: str) -> str:
         """The plaintext, or FieldDecryptError for anything else (including an empty or NULL
         value). A version 1 value is read without its binding: see ``is_legacy``."""
         if not isinstance(token, str) or not token:

@@ -35,7 +35,7 @@ class BoundField:
     def encrypt(self, cipher: FieldCipher, plaintext: str, *, row_key: str) -> str:
         return cipher.encrypt(plaintext, table=self.table, column=self.column, row_key=row_key)
 
-    def decrypt(self, cipher: FieldCipher, token: str, *, row_key: str) -> str:
+    def decrypt(self, cipher: FieldCipher, token: str | None, *, row_key: str) -> str:
         """Raises FieldDecryptError when the value is unreadable (see core.crypto)."""
         return cipher.decrypt(token, table=self.table, column=self.column, row_key=row_key)
 

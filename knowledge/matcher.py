@@ -342,12 +342,12 @@ class Index:
         rapidfuzz call over the entry's phrasings (sorted by length), not one call per phrasing."""
         cut = bisect.bisect_left(doc.compact_lengths, len(compact) / 1.6)
         best = 0.0
+        # Without a score_cutoff extractOne always returns the best of a non-empty list.
         if cut < len(doc.compacts):
-            hit = process.extractOne(compact, doc.compacts[cut:], scorer=fuzz.ratio)
-            best = hit[1] if hit else 0.0
+            best = process.extractOne(compact, doc.compacts[cut:], scorer=fuzz.ratio)[1]
         if cut:
             hit = process.extractOne(compact, doc.compacts[:cut], scorer=fuzz.partial_ratio)
-            best = max(best, hit[1] * 0.85 if hit else 0.0)
+            best = max(best, hit[1] * 0.85)
         return best / 100.0
 
     def _decide(self, text: str, norm: str, hits: Sequence[Hit], limit: int, *,

@@ -52,15 +52,25 @@ def _fuzzy(syllable: str) -> str:
     return syllable
 
 
-_END = "$"
-Trie = dict[str, "Trie"]
+class _Node(dict[str, "_Node"]):
+    """A trie node: children by syllable (a plain dict, so the walk stays dict lookups) and the
+    vocabulary terms whose pinyin ends here."""
+
+    __slots__ = ("terms",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.terms: set[str] = set()
 
 
-def _insert(root: dict, syllables: list[str], term: str) -> None:
+def _insert(root: _Node, syllables: list[str], term: str) -> None:
     node = root
     for syl in syllables:
-        node = node.setdefault(syl, {})
-    node.setdefault(_END, set()).add(term)
+        child = node.get(syl)
+        if child is None:
+            child = node[syl] = _Node()
+        node = child
+    node.terms.add(term)
 
 
 class TypoCorrector:
@@ -73,8 +83,8 @@ class TypoCorrector:
     def __init__(self, vocabulary: Iterable[str], *, max_len: int = 5) -> None:
         self.max_len = max_len
         self._vocab: set[str] = set()
-        self._exact: dict = {}
-        self._loose: dict = {}
+        self._exact = _Node()
+        self._loose = _Node()
         for term in vocabulary:
             if not (2 <= len(term) <= max_len) or not _CJK_RUN.fullmatch(term):
                 continue
@@ -84,7 +94,7 @@ class TypoCorrector:
             if len(term) >= 3:
                 _insert(self._loose, [_fuzzy(x) for x in syl], term)
 
-    def _walk(self, root: dict, run: str, i: int, readings: list[tuple[str, ...]],
+    def _walk(self, root: _Node, run: str, i: int, readings: list[tuple[str, ...]],
               found: list[str], *, min_len: int) -> None:
         if not any(r in root for r in readings[i]):
             return  # most characters start no known term: skip the walk at once
@@ -101,7 +111,7 @@ class TypoCorrector:
             if window in self._vocab:
                 continue
             for node in frontier:
-                for term in sorted(node.get(_END, ())):
+                for term in sorted(node.terms):
                     # At least one character must match: a window sharing none is a different
                     # phrase that merely sounds alike.
                     if term not in found and any(a == b for a, b in zip(term, window, strict=True)):

@@ -10,11 +10,8 @@ from typing import IO, Any
 
 import yaml
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # PyYAML without libyaml: same result, slower
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
 
 def load(stream: IO[str] | str) -> Any:
-    return yaml.load(stream, Loader=_Loader)
+    if yaml.__with_libyaml__:
+        return yaml.load(stream, Loader=yaml.CSafeLoader)
+    return yaml.safe_load(stream)  # PyYAML without libyaml: same result, slower

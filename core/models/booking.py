@@ -7,6 +7,8 @@ claim row exists exactly while its booking is active, so two concurrent requests
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -26,6 +28,7 @@ class MiniappSession(Model):
     id = fields.BigIntField(primary_key=True)
     user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
         "core.MiniappUser", related_name="sessions", on_delete=fields.CASCADE)
+    user_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     session_key_enc = fields.TextField()  # WeChat's session_key never leaves the server
     expires_at = fields.DatetimeField(db_index=True)
@@ -51,6 +54,9 @@ class Slot(Model):
     closed_reason = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
+    bookings: fields.ReverseRelation[Booking]
+    waitlist: fields.ReverseRelation[WaitlistEntry]
+
     class Meta:
         table = "booking_slot"
 
@@ -61,12 +67,15 @@ class Booking(Model):
         "core.MiniappUser", related_name="bookings", on_delete=fields.CASCADE)
     slot: fields.ForeignKeyRelation[Slot] = fields.ForeignKeyField(
         "core.Slot", related_name="bookings", on_delete=fields.RESTRICT)
+    # Tortoise adds the `<fk>_id` attributes at runtime; declared for the type checker.
+    user_id: int
+    slot_id: int
     service = fields.CharField(max_length=32)
     status = fields.CharField(max_length=16, default="confirmed", db_index=True)
     code = fields.CharField(max_length=16, unique=True)
     party_size = fields.IntField(default=1)
     personal_enc = fields.TextField()
-    masked: fields.Field = fields.JSONField(default=dict)
+    masked: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     cancelled_at = fields.DatetimeField(null=True)
     checked_in_at = fields.DatetimeField(null=True)
@@ -83,6 +92,7 @@ class BookingClaim(Model):
     key = fields.CharField(max_length=160, unique=True)
     booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
         "core.Booking", related_name="claims", on_delete=fields.CASCADE)
+    booking_id: int
 
     class Meta:
         table = "booking_claim"
@@ -95,6 +105,8 @@ class IdempotencyKey(Model):
     key = fields.CharField(max_length=100)
     booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
         "core.Booking", related_name="idempotency_keys", null=True, on_delete=fields.CASCADE)
+    user_id: int
+    booking_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -108,15 +120,18 @@ class WaitlistEntry(Model):
         "core.Slot", related_name="waitlist", on_delete=fields.CASCADE)
     user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
         "core.MiniappUser", related_name="waitlist", on_delete=fields.CASCADE)
+    slot_id: int
+    user_id: int
     service = fields.CharField(max_length=32)
     status = fields.CharField(max_length=16, default="waiting", db_index=True)
     party_size = fields.IntField(default=1)
     personal_enc = fields.TextField()
-    masked: fields.Field = fields.JSONField(default=dict)
+    masked: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # "slot:user" while waiting, NULL afterwards: one waiting place per user per slot.
     active_key = fields.CharField(max_length=64, unique=True, null=True)
     booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
         "core.Booking", related_name="waitlist_entries", null=True, on_delete=fields.SET_NULL)
+    booking_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -129,6 +144,7 @@ class Subscription(Model):
     id = fields.BigIntField(primary_key=True)
     user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
         "core.MiniappUser", related_name="subscriptions", on_delete=fields.CASCADE)
+    user_id: int
     template_id = fields.CharField(max_length=128)
     status = fields.CharField(max_length=16, default="unused", db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -146,6 +162,8 @@ class Notification(Model):
         "core.MiniappUser", related_name="notifications", on_delete=fields.CASCADE)
     booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
         "core.Booking", related_name="notifications", on_delete=fields.CASCADE)
+    user_id: int
+    booking_id: int
     kind = fields.CharField(max_length=16)
     due_at = fields.DatetimeField(db_index=True)
     status = fields.CharField(max_length=16, default="pending", db_index=True)

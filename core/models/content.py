@@ -25,6 +25,8 @@ class CharityCampaign(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
+    notices: fields.ReverseRelation[Notice]
+
     class Meta:
         table = "content_campaign"
 
@@ -45,6 +47,8 @@ class Notice(Model):
     cover_type = fields.CharField(max_length=32, default="")
     campaign: fields.ForeignKeyNullableRelation[CharityCampaign] = fields.ForeignKeyField(
         "core.CharityCampaign", related_name="notices", null=True, on_delete=fields.SET_NULL)
+    # Tortoise adds `campaign_id` at runtime; declared for the type checker.
+    campaign_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -29,6 +29,8 @@ class StaffSession(Model):
     token_hash = fields.CharField(max_length=64, primary_key=True)
     user: fields.ForeignKeyRelation[StaffUser] = fields.ForeignKeyField(
         "core.StaffUser", related_name="sessions", on_delete=fields.CASCADE)
+    # Tortoise adds `user_id` at runtime; declared for the type checker.
+    user_id: int
     csrf = fields.CharField(max_length=64)
     expires_at = fields.DatetimeField(db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)

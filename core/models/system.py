@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -14,7 +16,8 @@ class Setting(Model):
     """
 
     key = fields.CharField(max_length=64, primary_key=True)
-    value: fields.Field = fields.JSONField(default=dict)
+    # Any JSON value: contact details are an object, version stamps a number.
+    value: fields.JSONField[Any] = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -26,8 +29,8 @@ class AuditLog(Model):
     actor = fields.CharField(max_length=64)
     action = fields.CharField(max_length=64)
     target = fields.CharField(max_length=128, default="")
-    before: fields.Field = fields.JSONField(null=True)
-    after: fields.Field = fields.JSONField(null=True)
+    before: fields.JSONField[Any] = fields.JSONField(null=True)
+    after: fields.JSONField[Any] = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:

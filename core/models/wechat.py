@@ -41,7 +41,7 @@ class WechatUserState(Model):
     ``topic_expires_at``."""
 
     user = fields.CharField(max_length=64, primary_key=True)
-    suggestions: fields.Field = fields.JSONField(default=list)
+    suggestions: fields.JSONField[list[str]] = fields.JSONField(default=list)  # entry ids
     expires_at = fields.DatetimeField()
     topic_entry = fields.CharField(max_length=64, default="", db_default="")
     # The question that got the topic's answer, masked: a thumbs-down ("没用") right after it is

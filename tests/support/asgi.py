@@ -8,7 +8,7 @@ started for the session and sends requests through httpx's ASGI transport instea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,7 +23,7 @@ async def lifespan(app: Sanic) -> AsyncIterator[Sanic]:
     # class with an entry point that knows no lifespan scope.
     app.asgi = True
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[MutableMapping[str, Any]] = asyncio.Queue()  # what Lifespan sends
     scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
     task = asyncio.create_task(Lifespan(app, scope, inbox.get, outbox.put)())
     await inbox.put({"type": "lifespan.startup"})
