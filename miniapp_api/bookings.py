@@ -1,4 +1,5 @@
-"""Booking endpoints: they translate HTTP to ``core.booking`` calls and BookingError codes back."""
+"""Booking endpoints: route → command (``core.booking.commands``) → use case
+(``core.booking.usecases``) → render. Refusals are BookingErrors the app's JSON presenter shows."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from sanic import Request
 from sanic.response import HTTPResponse, json, raw
 from sanic_ext import openapi
 
-from core.booking import BookingError, codes, service
-from core.booking import waitlist as waitlists
+from core.booking import codes
+from core.booking.commands import Book, Cancel, Reschedule
 from core.crypto import FieldCipher
+from core.errors import status_of
 from core.models import Booking, Slot
 from miniapp_api.blueprint import bp
-from miniapp_api.common import cipher, current_user, from_booking_error, full_slots, json_body, now
-from miniapp_api.messages import ERRORS
+from miniapp_api.common import api_error, bookings, cipher, current_user, json_body, now
 from miniapp_api.views import booking_view, local
 
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -37,7 +38,7 @@ def _errors(*codes_: str):  # type: ignore[no-untyped-def]
     def wrap(handler):  # type: ignore[no-untyped-def]
         by_status: dict[int, list[str]] = {}
         for c in codes_:
-            by_status.setdefault(ERRORS[c][0], []).append(c)
+            by_status.setdefault(status_of(c), []).append(c)
         for status, names in by_status.items():
             shape = _ERR_HELD if "duplicate_booking" in names else _ERR
             described = " / ".join(names)
@@ -53,8 +54,8 @@ def _idempotency_key(request: Request) -> str | None:
     if key is None:
         return None
     if not _IDEMPOTENCY_KEY.match(key):
-        raise from_booking_error(BookingError("invalid_input", field="Idempotency-Key",
-                                              detail="Idempotency-Key 应为1至100个字母、数字或 ._:-"))
+        raise api_error("invalid_input", field="Idempotency-Key",
+                        detail="Idempotency-Key 应为1至100个字母、数字或 ._:-")
     return key
 
 
@@ -67,21 +68,6 @@ def _out(booking: Booking, slot: Slot, cipher_: FieldCipher) -> dict:
     return view
 
 
-async def _view(request: Request, booking: Booking) -> dict:
-    await booking.fetch_related("slot")
-    return _out(booking, booking.slot, cipher(request))
-
-
-async def _promote(request: Request, slot_id: int) -> None:
-    """Offers a freed place to the waiting list. A slot closed meanwhile has nobody waiting, and
-    the resident's own change has already succeeded, so that is not their error."""
-    try:
-        await waitlists.promote(cipher(request), slot_id, now=now(request))
-    except BookingError as exc:
-        if exc.code != "slot_closed":
-            raise
-
-
 @bp.post("/bookings")
 @openapi.summary("预约：按服务填写表单；可带 Idempotency-Key 头安全重试")
 @openapi.body(_BOOKING_BODY)
@@ -90,17 +76,12 @@ async def _promote(request: Request, slot_id: int) -> None:
          "unauthorized", "rate_limited")
 async def create_booking(request: Request) -> HTTPResponse:
     user = await current_user(request)  # first, so 401 and 429 always mean what they say
-    key = _idempotency_key(request)
-    try:
-        booking, created = await service.book(cipher(request), json_body(request), user_id=user.id,
-                                              key=key, now=now(request), full=full_slots(request))
-    except BookingError as exc:
-        error = from_booking_error(exc)
-        if "booking_id" in exc.extra:  # the resident's own booking on the slot they asked for
-            error.extra["booking_id"] = exc.extra["booking_id"]
-        raise error from None
+    cmd = Book.from_body(json_body(request), user_id=user.id, key=_idempotency_key(request))
+    booking, created = await bookings(request).book(cmd)
+    await booking.fetch_related("slot")
     headers = {} if created else {"Idempotent-Replayed": "true"}
-    return json(await _view(request, booking), status=201, headers=headers, ensure_ascii=False)
+    return json(_out(booking, booking.slot, cipher(request)), status=201, headers=headers,
+                ensure_ascii=False)
 
 
 @bp.get("/bookings")
@@ -120,10 +101,7 @@ async def list_bookings(request: Request) -> HTTPResponse:
 @_errors("booking_not_found", "unauthorized")
 async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
     user = await current_user(request)
-    try:
-        booking = await service.get_own(booking_id, user.id)
-    except BookingError as exc:
-        raise from_booking_error(exc) from None
+    booking = await bookings(request).get(user.id, booking_id)
     return json(_out(booking, booking.slot, cipher(request)), ensure_ascii=False)
 
 
@@ -133,12 +111,7 @@ async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
 @_errors("booking_not_found", "already_cancelled", "slot_closed", "unauthorized")
 async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     user = await current_user(request)
-    try:
-        booking = await service.cancel(booking_id, user_id=user.id, now=now(request))
-        full_slots(request).forget(booking.slot_id)  # type: ignore[attr-defined]
-        await _promote(request, booking.slot_id)  # type: ignore[attr-defined]
-    except BookingError as exc:
-        raise from_booking_error(exc) from None
+    booking = await bookings(request).cancel(Cancel(user_id=user.id, booking_id=booking_id))
     return json(_out(booking, booking.slot, cipher(request)), ensure_ascii=False)
 
 
@@ -150,16 +123,8 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
          "booking_unreadable", "unauthorized")
 async def reschedule_booking(request: Request, booking_id: int) -> HTTPResponse:
     user = await current_user(request)
-    body = json_body(request)
-    try:
-        before = await service.get_own(booking_id, user.id)
-        booking = await service.reschedule(
-            cipher(request), booking_id, body.get("slot_id") if isinstance(body, dict) else None,
-            user_id=user.id, now=now(request))
-        full_slots(request).forget(before.slot_id)  # type: ignore[attr-defined]
-        await _promote(request, before.slot_id)  # type: ignore[attr-defined]
-    except BookingError as exc:
-        raise from_booking_error(exc) from None
+    cmd = Reschedule.from_body(json_body(request), user_id=user.id, booking_id=booking_id)
+    booking = await bookings(request).reschedule(cmd)
     return json(_out(booking, booking.slot, cipher(request)), ensure_ascii=False)
 
 
@@ -169,13 +134,9 @@ async def reschedule_booking(request: Request, booking_id: int) -> HTTPResponse:
 @_errors("booking_not_found", "unauthorized")
 async def booking_ics(request: Request, booking_id: int) -> HTTPResponse:
     user = await current_user(request)
-    try:
-        booking = await service.get_own(booking_id, user.id)
-    except BookingError as exc:
-        raise from_booking_error(exc) from None
+    booking = await bookings(request).get(user.id, booking_id)
     if booking.status != "confirmed":
-        code = "slot_closed" if booking.status == "closed" else "already_cancelled"
-        raise from_booking_error(BookingError(code))
+        raise api_error("slot_closed" if booking.status == "closed" else "already_cancelled")
     view = booking_view(booking, booking.slot, cipher(request))
     text = codes.ics(uid=f"booking-{booking.id}@baoshan-minzheng", title=f"宝山民政·{view['service_name']}",
                      starts_at=booking.slot.starts_at, ends_at=booking.slot.ends_at,

@@ -40,7 +40,7 @@ async def _jscode2session(request: Request, code: str) -> dict:
     if errcode in (40029, 40163):  # invalid code / code already used
         raise api_error("invalid_code")
     if errcode == 45011:  # WeChat says this user logs in too often
-        raise api_error("rate_limited", headers={"Retry-After": "60"})
+        raise api_error("rate_limited", retry_after=60)
     if errcode != 0 or not data.get("openid") or not data.get("session_key"):
         log.warning("jscode2session failed", extra={"errcode": errcode})
         raise api_error("wechat_unavailable")

@@ -8,11 +8,11 @@ from sanic import Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
-from core.booking import BookingError
 from core.booking import waitlist as waitlists
+from core.booking.commands import JoinWaitlist, LeaveWaitlist
 from core.models import Subscription, WaitlistEntry
 from miniapp_api.blueprint import bp
-from miniapp_api.common import api_error, cipher, current_user, from_booking_error, json_body, now
+from miniapp_api.common import api_error, bookings, current_user, json_body
 from miniapp_api.views import local, waitlist_view
 
 _TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -26,11 +26,8 @@ _TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 @openapi.response(422, {"application/json": {"error": dict}}, "invalid_input")
 async def join_waitlist(request: Request) -> HTTPResponse:
     user = await current_user(request)
-    try:
-        entry = await waitlists.join(cipher(request), json_body(request), user_id=user.id,
-                                     now=now(request))
-    except BookingError as exc:
-        raise from_booking_error(exc) from None
+    entry = await bookings(request).join_waitlist(JoinWaitlist.from_body(json_body(request),
+                                                                        user_id=user.id))
     await entry.fetch_related("slot")
     return json(waitlist_view(entry, entry.slot, await waitlists.position(entry)), status=201,
                 ensure_ascii=False)
@@ -51,10 +48,7 @@ async def my_waitlist(request: Request) -> HTTPResponse:
 @openapi.response(204, None, "已退出")
 async def leave_waitlist(request: Request, entry_id: int) -> HTTPResponse:
     user = await current_user(request)
-    try:
-        await waitlists.leave(entry_id, user_id=user.id)
-    except BookingError as exc:
-        raise from_booking_error(exc) from None
+    await bookings(request).leave_waitlist(LeaveWaitlist(user_id=user.id, entry_id=entry_id))
     return HTTPResponse(status=204)
 
 
