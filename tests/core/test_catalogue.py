@@ -139,8 +139,8 @@ def raised_codes() -> list[tuple[str, int, str, Audience]]:
             elif callee in LOOKUP_FUNCTIONS:
                 audiences, codes = (LOOKUP_FUNCTIONS[callee],), _literal_codes(arg)
             elif callee == "text" and len(call.args) >= 2 and _literal_codes(call.args[0]):
-                audiences = tuple(a for a in _literal_codes(call.args[0])
-                                  if a in ("residents", "staff"))  # type: ignore[misc]
+                audiences = tuple(a for a in ("residents", "staff")
+                                  if a in _literal_codes(call.args[0]))
                 codes = _literal_codes(call.args[1])
             else:
                 continue

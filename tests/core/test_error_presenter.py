@@ -12,7 +12,7 @@ from core.errors import DomainError, present
 
 def _body(exc: DomainError) -> tuple[int, dict, dict[str, str]]:
     response = present(exc)
-    return response.status, json.loads(response.body), dict(response.headers)
+    return response.status, json.loads(response.body or b""), dict(response.headers)
 
 
 def test_status_message_field_and_params() -> None:
