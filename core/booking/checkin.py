@@ -38,7 +38,7 @@ async def check_in_any(cipher: FieldCipher, text: str, *, now: datetime,
     """What the counter's one text box accepts: a scanned QR payload or a typed booking code."""
     raw = (text or "").strip()
     if not raw:
-        raise BookingError("invalid_input", field="code", detail="请输入预约码或扫描二维码")
+        raise BookingError("invalid_input", field="code", detail="请输入预约码或扫描二维码。")
     prefix = codes.QR_PREFIX + ":"
     if raw[:len(prefix)].upper() == prefix:
         # Only the prefix is case-folded: the signature is case-sensitive hex.
