@@ -2,12 +2,12 @@
 
 Check-in and exports live in ``content.checkin`` and ``content.exports`` (imported at the end so
 their routes register with this module, which ``content/__init__`` imports). The rules themselves
-are in ``core.booking.staff``; these handlers translate forms and render pages.
+are in ``core.booking``: these handlers parse a form into a command, call the same use cases as the
+mini-program (``core.booking.usecases``) and render the page; the use case writes the audit row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -28,13 +28,16 @@ from content.bookings_common import (
     service_names,
     slot_view,
     slots_between,
+    staff_text,
     today,
 )
-from content.messages import DONE, ERRORS
+from content.messages import DONE
 from content.routes import bp, done_redirect, flash, page, staff_required
-from core.booking import BookingError, bulk, staff
+from core.booking import BookingError, bulk
+from core.booking.commands import ChangeCapacity, CloseSlot, MarkNoShow, UndoNoShow
+from core.booking.usecases import bookings
 from core.models import Booking, Slot
-from core.request_ctx import cipher, now
+from core.request_ctx import now
 
 LIST_DAYS = 30
 _BULK_FIELDS = ("service", "first_day", "last_day", "windows", "capacity", "opens_at")
@@ -117,7 +120,7 @@ async def _slot_page(request: Request, slot_id: int, *, status: int = 200, error
     who = request.ctx.staff
     slot = await Slot.get_or_none(id=slot_id)
     if slot is None:
-        return page("error.html", 404, staff=who, message=ERRORS["slot_not_found"])
+        return page("error.html", 404, staff=who, message=staff_text("slot_not_found"))
     names = await service_names()
     bookings = await Booking.filter(slot_id=slot_id).order_by("id").limit(BOOKINGS_LIMIT)
     clock = now(request)
@@ -126,15 +129,6 @@ async def _slot_page(request: Request, slot_id: int, *, status: int = 200, error
                 bookings=[booking_view(b, slot, clock) for b in bookings],
                 truncated=len(bookings) >= BOOKINGS_LIMIT,
                 waiting=await slot.waitlist.filter(status="waiting").count())
-
-
-def _recorder(request: Request, action: str, slot_id: int) -> Callable[..., Awaitable[None]]:
-    """The audit hook staff.* call with the slot's before/after."""
-    who = request.ctx.staff
-
-    async def record(before: dict[str, Any], after: dict[str, Any]) -> None:
-        await audit.record(who, action, f"slot:{slot_id}", before=before, after=after)
-    return record
 
 
 @bp.get("/console/slots/<slot_id:int>")
@@ -148,12 +142,10 @@ async def slot_detail(request: Request, slot_id: int) -> HTTPResponse:
 @openapi.exclude()
 @staff_required("registrar")
 async def slot_capacity(request: Request, slot_id: int) -> HTTPResponse:
-    record = _recorder(request, "slot.capacity", slot_id)
     try:
-        value = parse_int(request.form.get("capacity"), "capacity", "名额")
-        change = await staff.change_capacity(cipher(request), slot_id, value, now=now(request),
-                                             audit=record)
-        request.app.ctx.full_slots.forget(slot_id)  # new places are offered here at once
+        cmd = ChangeCapacity(actor=request.ctx.staff.username, slot_id=slot_id,
+                             capacity=parse_int(request.form.get("capacity"), "capacity", "名额"))
+        change = await bookings(request).change_capacity(cmd)
     except BookingError as exc:
         status, text = console_error(exc)
         return await _slot_page(request, slot_id, status=status, error=text)
@@ -165,9 +157,10 @@ async def slot_capacity(request: Request, slot_id: int) -> HTTPResponse:
 @openapi.exclude()
 @staff_required("registrar")
 async def slot_close(request: Request, slot_id: int) -> HTTPResponse:
-    record = _recorder(request, "slot.close", slot_id)
+    cmd = CloseSlot(actor=request.ctx.staff.username, slot_id=slot_id,
+                    reason=request.form.get("reason") or "")
     try:
-        await staff.close_slot(slot_id, request.form.get("reason") or "", now=now(request), audit=record)
+        await bookings(request).close_slot(cmd)
     except BookingError as exc:
         status, text = console_error(exc)
         return await _slot_page(request, slot_id, status=status, error=text)
@@ -182,26 +175,19 @@ async def booking_no_show(request: Request, booking_id: int) -> HTTPResponse:
     action = request.form.get("action")
     row = await Booking.get_or_none(id=booking_id)
     if row is None:
-        return page("error.html", 404, staff=who, message=ERRORS["booking_not_found"])
+        return page("error.html", 404, staff=who, message=staff_text("booking_not_found"))
     slot_id = row.slot_id  # type: ignore[attr-defined]
     try:
         if action == "mark":
-            booking = await staff.mark_no_show(booking_id, now=now(request))
-            await audit.record(who, "booking.no_show", f"booking:{booking_id}",
-                               before={"code": row.code, "no_show": False},
-                               after={"code": row.code, "no_show": True,
-                                      "no_show_at": booking.no_show_at.isoformat()})  # type: ignore[union-attr]
+            await bookings(request).mark_no_show(MarkNoShow(actor=who.username, booking_id=booking_id))
             return done_redirect(f"/console/slots/{slot_id}", "booking_no_show_marked")
         if action == "undo":
-            await staff.undo_no_show(booking_id)
-            await audit.record(who, "booking.no_show_undo", f"booking:{booking_id}",
-                               before={"code": row.code, "no_show": True},
-                               after={"code": row.code, "no_show": False})
+            await bookings(request).undo_no_show(UndoNoShow(actor=who.username, booking_id=booking_id))
             return done_redirect(f"/console/slots/{slot_id}", "booking_no_show_undone")
     except BookingError as exc:
         status, text = console_error(exc)
         return await _slot_page(request, slot_id, status=status, error=text)
-    return await _slot_page(request, slot_id, status=422, error=ERRORS["booking_bad_action"])
+    return await _slot_page(request, slot_id, status=422, error=staff_text("booking_bad_action"))
 
 
 # Imported for the routes they register on bp (content/__init__ imports only this module).

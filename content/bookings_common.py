@@ -8,49 +8,34 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from content.messages import ERRORS
+from core import catalogue
 from core.booking import BookingError
 from core.booking.export import STATUS_NAMES, local_moment, local_span, masked_names, masked_phone
 from core.booking.rules import SHANGHAI
 from core.booking.service import load_rules
+from core.errors import DomainError, status_of
 from core.models import Booking, Slot
 
 WEEKDAYS = "一二三四五六日"
 LIST_LIMIT = 500
 BOOKINGS_LIMIT = 2000
 
-# BookingError code → (HTTP status, console message key); pages may override per context.
-_CODES: dict[str, tuple[int, str]] = {
-    "invalid_input": (422, "slot_bad_input"),
-    "slot_not_found": (404, "slot_not_found"),
-    "slot_closed": (409, "slot_closed"),
-    "capacity_below_booked": (409, "slot_capacity_below_booked"),
-    "booking_not_found": (404, "booking_not_found"),
-    "no_show_not_confirmed": (409, "booking_no_show_not_confirmed"),
-    "no_show_checked_in": (409, "booking_no_show_checked_in"),
-    "no_show_not_started": (409, "booking_no_show_not_started"),
-    "no_show_already": (409, "booking_no_show_already"),
-    "no_show_not_marked": (409, "booking_no_show_not_marked"),
-    "invalid_qr": (422, "checkin_invalid_qr"),
-    "already_cancelled": (409, "checkin_cancelled"),
-    "not_today": (409, "checkin_not_today"),
-    "already_checked_in": (409, "checkin_already"),
-}
+
+def console_error(exc: DomainError, context: str = "") -> tuple[int, str]:
+    """(status, Chinese text) for a domain error on a booking page, from the staff catalogue keyed
+    by the code the service raised (``context`` + "." + code first, where a page words it
+    differently); never the raw code. A worded ``detail`` (invalid_input) is the text itself."""
+    params = {k: local_moment(v) if isinstance(v, datetime) else v for k, v in exc.params.items()}
+    detail = params.get("detail")
+    if isinstance(detail, str) and detail:
+        return status_of(exc.code), detail
+    specific = f"{context}.{exc.code}"
+    code = specific if context and catalogue.has("staff", specific) else exc.code
+    return status_of(exc.code), catalogue.text("staff", code, params)
 
 
-def console_error(exc: BookingError, overrides: dict[str, str] | None = None) -> tuple[int, str]:
-    """(status, Chinese text) for a domain error; never the raw code."""
-    status, key = _CODES.get(exc.code, (409, "slot_bad_input"))
-    key = (overrides or {}).get(exc.code, key)
-    detail: Any = exc.detail or ""
-    if exc.code == "capacity_below_booked":
-        detail = exc.extra.get("booked", "")
-    elif exc.code == "not_today":
-        detail = local_moment(exc.extra.get("starts_at"))  # type: ignore[arg-type]
-    elif exc.code == "already_checked_in":
-        detail = local_moment(exc.extra.get("checked_in_at"))  # type: ignore[arg-type]
-    text = ERRORS[key].format(detail=detail, field=exc.field or "")
-    return status, text or ERRORS["booking_bad_action"]
+def staff_text(code: str, **params: object) -> str:
+    return catalogue.text("staff", code, params)
 
 
 def bad(detail: str, field: str = "") -> BookingError:
@@ -62,13 +47,13 @@ def parse_day(raw: str | None, field: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise bad(ERRORS["slot_bad_date"].format(detail=text[:20]), field) from None
+        raise bad(staff_text("slot_bad_date", value=text[:20]), field) from None
 
 
 def parse_int(raw: str | None, field: str, label: str) -> int:
     text = (raw or "").strip()
     if not text.isdigit() or len(text) > 7:
-        raise bad(ERRORS["slot_bad_number"].format(field=label), field)
+        raise bad(staff_text("slot_bad_number", label=label), field)
     return int(text)
 
 
@@ -80,7 +65,7 @@ def parse_moment(raw: str | None, field: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise bad(ERRORS["slot_bad_time"].format(detail=text[:20]), field) from None
+        raise bad(staff_text("slot_bad_time", value=text[:20]), field) from None
     return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
 
 

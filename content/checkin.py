@@ -12,19 +12,15 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from content import audit
 from content.bookings_common import console_error, service_names
 from content.messages import DONE
 from content.routes import bp, page, staff_required
 from core.booking import BookingError
-from core.booking.checkin import check_in_any
+from core.booking.commands import CheckIn
 from core.booking.export import local_date, local_moment, local_span, masked_names
+from core.booking.usecases import bookings
 from core.models import Booking
-from core.request_ctx import cipher, now
 
-# The counter's wording differs from the slot page's for the same domain codes.
-_CHECKIN_TEXT = {"booking_not_found": "checkin_not_found", "slot_closed": "checkin_closed",
-                 "invalid_input": "checkin_empty"}
 _MAX_INPUT = 300
 
 
@@ -50,16 +46,13 @@ async def checkin_page(request: Request) -> HTTPResponse:
 @staff_required("registrar")
 async def checkin_submit(request: Request) -> HTTPResponse:
     who = request.ctx.staff
-    text = (request.form.get("code") or "")[:_MAX_INPUT]
+    cmd = CheckIn(actor=who.username, text=(request.form.get("code") or "")[:_MAX_INPUT])
     try:
-        booking = await check_in_any(cipher(request), text, now=now(request))
+        booking = await bookings(request).check_in(cmd)
     except BookingError as exc:
-        status, message = console_error(exc, _CHECKIN_TEXT)
+        # The counter's wording differs from the slot page's for some codes ("checkin.<code>").
+        status, message = console_error(exc, "checkin")
         found = exc.extra.get("booking")
         details = await _details(found) if isinstance(found, Booking) else None
         return page("checkin.html", status, staff=who, error=message, details=details)
-    await audit.record(who, "booking.check_in", f"booking:{booking.id}",
-                       before={"code": booking.code, "checked_in": False},
-                       after={"code": booking.code, "checked_in": True,
-                              "checked_in_at": booking.checked_in_at.isoformat()})  # type: ignore[union-attr]
     return page("checkin.html", staff=who, success=DONE["checkin_done"], details=await _details(booking))

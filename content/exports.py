@@ -7,8 +7,7 @@ from sanic.response import HTTPResponse, raw
 from sanic_ext import openapi
 
 from content import audit
-from content.bookings_common import console_error, day_bounds, parse_day, service_names
-from content.messages import ERRORS
+from content.bookings_common import console_error, day_bounds, parse_day, service_names, staff_text
 from content.routes import bp, page, staff_required
 from core.booking import BookingError
 from core.booking.bulk import MAX_RANGE_DAYS
@@ -43,10 +42,10 @@ def _error(request: Request, status: int, message: str) -> HTTPResponse:
 async def slot_export(request: Request, slot_id: int) -> HTTPResponse:
     fmt = _format(request)
     if fmt is None:
-        return _error(request, 422, ERRORS["booking_bad_action"])
+        return _error(request, 422, staff_text("booking_bad_action"))
     slot = await Slot.get_or_none(id=slot_id)
     if slot is None:
-        return _error(request, 404, ERRORS["slot_not_found"])
+        return _error(request, 404, staff_text("slot_not_found"))
     name = (await service_names()).get(slot.service, slot.service)
     bookings = await Booking.filter(slot_id=slot_id).order_by("id").limit(MAX_ROWS)
     rows = [booking_row(b, slot, name) for b in bookings]
@@ -62,11 +61,11 @@ async def slot_export(request: Request, slot_id: int) -> HTTPResponse:
 async def bookings_export(request: Request) -> HTTPResponse:
     fmt = _format(request)
     if fmt is None:
-        return _error(request, 422, ERRORS["booking_bad_action"])
+        return _error(request, 422, staff_text("booking_bad_action"))
     names = await service_names()
     service = (request.args.get("service") or "").strip()
     if service not in names:
-        return _error(request, 422, ERRORS["slot_export_service"])
+        return _error(request, 422, staff_text("slot_export_service"))
     try:
         first, last = parse_day(request.args.get("from"), "from"), parse_day(request.args.get("to"), "to")
         if last < first or (last - first).days + 1 > MAX_RANGE_DAYS:

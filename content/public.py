@@ -24,7 +24,7 @@ from content.campaigns import (
 from content.markdown import sanitise
 from content.messages import ERRORS
 from content.routes import bp, templates
-from core.errors import ApiError
+from core.errors import DomainError
 from core.models import CharityCampaign, Notice
 from core.notices import public_notice, published_notices
 from core.tz import SHANGHAI
@@ -76,7 +76,7 @@ def _missing(code: str) -> HTTPResponse:
 async def list_notices(request: Request) -> HTTPResponse:
     raw_limit = request.args.get("limit") or "20"
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
-        raise ApiError("invalid_limit", 400, "limit 必须是 1 到 50 之间的整数。", field="limit")
+        raise DomainError("invalid_limit", field="limit", params={"max": 50})
     notices = await published_notices(datetime.now(UTC), int(raw_limit))
     base = request.app.ctx.settings.public_base_url
     return json({"notices": [notice_view(n, base) for n in notices]}, ensure_ascii=False)

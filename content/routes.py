@@ -19,13 +19,13 @@ from tortoise.exceptions import OperationalError
 
 from content import auth
 from content.messages import DONE, ERRORS, ROLE_NAMES
+from core.catalogue import text
 from core.errors import (
     UNAVAILABLE_ERRORS,
     database_unavailable,
     error_response,
     unavailable_headers,
 )
-from core.messages import message_for
 from core.request_ctx import client_address
 
 bp = Blueprint("content")
@@ -99,7 +99,7 @@ async def unavailable(request: Request, exception: Exception) -> HTTPResponse:
         return request.app.error_handler.default(request, exception)
     if not request.path.startswith("/console"):
         return request.app.error_handler.default(request, exception)  # JSON 503
-    response = page("error.html", 503, message=message_for("service_unavailable"))
+    response = page("error.html", 503, message=text("residents", "service_unavailable"))
     response.headers.update(unavailable_headers())
     return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -14,8 +15,10 @@ from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, json
 from tortoise.exceptions import DBConnectionError, OperationalError
 
+from core import catalogue
+from core.catalogue import Audience
 from core.logs import request_id_var
-from core.messages import message_for
+from core.tz import SHANGHAI
 
 log = logging.getLogger("baoshan.errors")
 
@@ -88,19 +91,65 @@ class DomainError(Exception):
         self.params: dict[str, Any] = dict(params or {})
 
 
-class ApiError(Exception):
-    """An error a handler wants answered as ``{"error": {"code", "message"}}``."""
+# The one status table of the JSON APIs: code → HTTP status. A code not listed answers 400.
+STATUS: dict[str, int] = {
+    # framework and infrastructure
+    "bad_request": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
+    "method_not_allowed": 405, "conflict": 409, "payload_too_large": 413, "invalid_input": 422,
+    "rate_limited": 429, "internal_error": 500, "service_unavailable": 503,
+    "database_unavailable": 503,
+    # booking, waiting list, login (mini-program) and the console's booking pages
+    "slot_not_found": 404, "booking_not_found": 404,
+    "slot_full": 409, "booking_unreadable": 409, "duplicate_booking": 409, "not_open": 409,
+    "booking_closed": 409, "cancel_closed": 409, "already_cancelled": 409,
+    "slot_available": 409, "already_waiting": 409, "slot_closed": 409,
+    "capacity_below_booked": 409, "no_show_not_confirmed": 409, "no_show_checked_in": 409,
+    "no_show_not_started": 409, "no_show_already": 409, "no_show_not_marked": 409,
+    "not_today": 409, "already_checked_in": 409, "invalid_qr": 422,
+    "invalid_code": 401, "wechat_unavailable": 503,
+    # knowledge search and the public notices API
+    "empty_query": 400, "invalid_limit": 400, "kb_unavailable": 503,
+}
 
-    def __init__(self, code: str, status: int = 400, message: str | None = None,
-                 *, field: str | None = None, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.status = status
-        self.message = message or message_for(code)
-        self.field = field
-        self.headers = headers or {}
-        self.extra = extra
+# Params that travel as response headers rather than in the body.
+_HEADER_PARAMS = {"retry_after": "Retry-After"}
+
+
+def status_of(code: str) -> int:
+    return STATUS.get(code, 400)
+
+
+def message_of(exc: DomainError, audience: Audience = "residents") -> str:
+    """The Chinese message for ``exc``: a ``detail`` param (an already-worded explanation of which
+    rule a field broke, e.g. invalid_input's) is the message itself; otherwise the catalogue's."""
+    detail = exc.params.get("detail")
+    if isinstance(detail, str) and detail:
+        return detail
+    return catalogue.text(audience, exc.code, _public_params(exc.params))
+
+
+def _public_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Params a client may read beside the message: JSON scalars, datetimes as Shanghai ISO text.
+    Objects riding along for a face's own use (the console's ``booking``) are not sent."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if key == "detail" or key in _HEADER_PARAMS:
+            continue
+        if isinstance(value, datetime):
+            out[key] = value.astimezone(SHANGHAI).isoformat()
+        elif value is None or isinstance(value, str | int | float | bool):
+            out[key] = value
+    return out
+
+
+def present(exc: DomainError) -> HTTPResponse:
+    """The JSON presenter of every API: ``{"error": {"code", "message", "field"?, **params}}``
+    with the status from ``STATUS`` (``opens_at`` of not_open, ``booking_id`` of
+    duplicate_booking reach the client this way)."""
+    headers = {header: str(exc.params[key]) for key, header in _HEADER_PARAMS.items()
+               if exc.params.get(key) is not None}
+    body = error_body(exc.code, message_of(exc), field=exc.field, **_public_params(exc.params))
+    return json(body, status=status_of(exc.code), headers=headers, ensure_ascii=False)
 
 
 def error_body(code: str, message: str, *, field: str | None = None,
@@ -115,7 +164,7 @@ def error_body(code: str, message: str, *, field: str | None = None,
 def error_response(code: str, status: int, message: str | None = None, *,
                    field: str | None = None, headers: dict[str, str] | None = None,
                    **extra: Any) -> HTTPResponse:
-    body = error_body(code, message or message_for(code), field=field, **extra)
+    body = error_body(code, message or catalogue.text("residents", code), field=field, **extra)
     return json(body, status=status, headers=headers, ensure_ascii=False)
 
 
@@ -123,10 +172,8 @@ class JsonErrorHandler(ErrorHandler):
     """Every error, framework or ours, leaves in the contract's shape; internals never do."""
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
-        if isinstance(exception, ApiError):
-            return error_response(exception.code, exception.status, exception.message,
-                                  field=exception.field, headers=exception.headers,
-                                  **exception.extra)
+        if isinstance(exception, DomainError):
+            return present(exception)
         if isinstance(exception, RequestCancelled):
             # The client went away (timeout, closed tab); nobody will read an answer.
             log.info("request cancelled by client", extra={"path": request.path})

@@ -13,23 +13,26 @@ from core.booking.service import load_rules
 from core.models import Slot
 from miniapp_api.blueprint import bp
 from miniapp_api.common import api_error, now
+from miniapp_api.schemas import ServiceOut, ServicesOut, SlotsOut, content, errors
 from miniapp_api.views import slot_view
 
 
 @bp.get("/services")
 @openapi.summary("可预约的服务及其规则")
-@openapi.response(200, {"application/json": {"services": [dict]}}, "服务列表")
+@openapi.response(200, content(ServicesOut), "服务列表")
+@errors("rate_limited")
 async def services(request: Request) -> HTTPResponse:
     rules = await load_rules()
-    return json({"services": [r.public() for r in rules.values()]}, ensure_ascii=False)
+    out = ServicesOut(services=[ServiceOut(**r.public()) for r in rules.values()])
+    return json(out.body(), ensure_ascii=False)
 
 
 @bp.get("/slots")
 @openapi.summary("某项服务某天的时段与余量")
 @openapi.parameter("service", str, "query", required=True)
 @openapi.parameter("date", str, "query", description="YYYY-MM-DD（上海时间）")
-@openapi.response(200, {"application/json": {"slots": [dict]}}, "时段列表")
-@openapi.response(422, {"application/json": {"error": dict}}, "invalid_input")
+@openapi.response(200, content(SlotsOut), "时段列表")
+@errors("invalid_input", "rate_limited")
 async def slots(request: Request) -> HTTPResponse:
     service = request.args.get("service", "")
     if service not in await load_rules():
@@ -48,4 +51,4 @@ async def slots(request: Request) -> HTTPResponse:
     else:
         query = query.filter(starts_at__gte=now(request).astimezone(UTC))
     rows = await query.order_by("starts_at", "id").limit(500)
-    return json({"slots": [slot_view(s) for s in rows]}, ensure_ascii=False)
+    return json(SlotsOut(slots=[slot_view(s) for s in rows]).body(), ensure_ascii=False)

@@ -1,4 +1,7 @@
-"""Shared plumbing for the mini-program handlers: errors, clock, cipher, auth and rate limits."""
+"""Shared plumbing for the mini-program handlers: errors, clock, cipher, auth and rate limits.
+
+Errors are ``core.errors.DomainError``s; the app's one JSON presenter (``core.errors.present``)
+turns each into the contract's ``{"error": {...}}`` with its status, so handlers never catch them."""
 
 from __future__ import annotations
 
@@ -8,14 +11,12 @@ from typing import Any
 from sanic import Request
 
 from core import sql
-from core.booking import BookingError
-from core.booking.fullness import FullSlots
+from core.booking.usecases import bookings as bookings  # re-exported for the handlers
 from core.context import app_context
 from core.crypto import sha256_hex
-from core.errors import ApiError
+from core.errors import DomainError
 from core.request_ctx import cipher as cipher  # re-exported for the handlers
 from core.request_ctx import client_address, now
-from miniapp_api.messages import status_and_message
 
 
 @dataclass(frozen=True)
@@ -24,28 +25,23 @@ class CurrentUser:
 
 
 def api_error(code: str, *, field: str | None = None, detail: str | None = None,
-              headers: dict[str, str] | None = None) -> ApiError:
-    status, message = status_and_message(code)
-    return ApiError(code, status, detail or message, field=field, headers=headers)
-
-
-def from_booking_error(exc: BookingError) -> ApiError:
-    message = None
-    if exc.code == "invalid_input" and exc.detail:
-        message = exc.detail
-    return api_error(exc.code, field=exc.field, detail=message)
-
-
-def full_slots(request: Request) -> FullSlots:
-    """This worker's memory of slots it has just seen full (see core.booking.fullness)."""
-    return app_context(request).full_slots
+              retry_after: int | None = None) -> DomainError:
+    """A refusal at the edge (bad JSON, no token, too many requests). ``detail`` is an
+    already-worded Chinese explanation, shown as the message; ``retry_after`` becomes the
+    Retry-After header."""
+    params: dict[str, Any] = {}
+    if detail is not None:
+        params["detail"] = detail
+    if retry_after is not None:
+        params["retry_after"] = retry_after
+    return DomainError(code, field=field, params=params)
 
 
 async def limit(request: Request, scope: str, subject: str, per_minute: int) -> None:
     retry = await app_context(request).rate_limits.hit(scope, subject, per_minute,
                                                        now(request).timestamp())
     if retry is not None:
-        raise api_error("rate_limited", headers={"Retry-After": str(retry)})
+        raise api_error("rate_limited", retry_after=retry)
 
 
 async def limit_address(request: Request) -> None:

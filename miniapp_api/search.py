@@ -16,11 +16,10 @@ from sanic_ext import openapi
 
 from core import answering
 from core.context import app_context
-from core.errors import ApiError
+from core.errors import DomainError
 from core.kb import KnowledgeService
 from core.request_ctx import client_address, now
 from knowledge.matcher import Hit
-from knowledge.messages import ERRORS
 from knowledge.normalise import MAX_INPUT_CHARS
 
 log = logging.getLogger("baoshan.knowledge")
@@ -47,13 +46,13 @@ async def search(request: Request) -> HTTPResponse:
     await limit_address(request, address)
     q = (request.args.get("q") or "").strip()
     if not q:
-        raise ApiError("empty_query", 400, ERRORS["empty_query"], field="q")
+        raise DomainError("empty_query", field="q")
     raw_limit = request.args.get("limit") or "3"
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 10:
-        raise ApiError("invalid_limit", 400, ERRORS["invalid_limit"], field="limit")
+        raise DomainError("invalid_limit", field="limit", params={"max": 10})
     kb = request.app.ctx.kb
     if not await kb.wait_ready():
-        raise ApiError("kb_unavailable", 503, ERRORS["kb_unavailable"])
+        raise DomainError("kb_unavailable")
     q = q[:MAX_INPUT_CHARS]
     # The bot's decision path: "人工", "最新通知", a booking intent or a crisis message get here
     # what they get in WeChat. No conversation: the API has no resident to keep one for.
@@ -92,5 +91,4 @@ async def limit_address(request: Request, address: str) -> None:
                     extra={"error": type(exc).__name__})
         return
     if retry is not None:
-        raise ApiError("rate_limited", 429, ERRORS["rate_limited"],
-                       headers={"Retry-After": str(retry)})
+        raise DomainError("rate_limited", params={"retry_after": retry})

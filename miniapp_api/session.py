@@ -17,6 +17,7 @@ from core.field_binding import SESSION_KEY, session_row_key
 from core.models import MiniappSession, MiniappUser
 from miniapp_api.blueprint import bp
 from miniapp_api.common import api_error, cipher, current_user, json_body, now
+from miniapp_api.schemas import SessionIn, SessionOut, content, errors
 
 log = logging.getLogger("baoshan.miniapp.session")
 TOKEN_TTL = timedelta(days=1)
@@ -40,7 +41,7 @@ async def _jscode2session(request: Request, code: str) -> dict:
     if errcode in (40029, 40163):  # invalid code / code already used
         raise api_error("invalid_code")
     if errcode == 45011:  # WeChat says this user logs in too often
-        raise api_error("rate_limited", headers={"Retry-After": "60"})
+        raise api_error("rate_limited", retry_after=60)
     if errcode != 0 or not data.get("openid") or not data.get("session_key"):
         log.warning("jscode2session failed", extra={"errcode": errcode})
         raise api_error("wechat_unavailable")
@@ -59,11 +60,9 @@ async def _user(openid: str) -> MiniappUser:
 
 @bp.post("/session")
 @openapi.summary("小程序登录：用 wx.login 的 code 换取令牌")
-@openapi.body({"application/json": {"code": str}})
-@openapi.response(200, {"application/json": {"token": str, "expires_in": int}}, "登录成功")
-@openapi.response(401, {"application/json": {"error": dict}}, "invalid_code：code 无效")
-@openapi.response(429, {"application/json": {"error": dict}}, "rate_limited")
-@openapi.response(503, {"application/json": {"error": dict}}, "wechat_unavailable")
+@openapi.body(content(SessionIn))
+@openapi.response(200, content(SessionOut), "登录成功")
+@errors("invalid_input", "invalid_code", "rate_limited", "wechat_unavailable")
 async def login(request: Request) -> HTTPResponse:
     body = json_body(request)
     code = body.get("code") if isinstance(body, dict) else None
@@ -78,12 +77,13 @@ async def login(request: Request) -> HTTPResponse:
     await MiniappSession.create(user_id=user.id, token_hash=token_hash,
                                 session_key_enc=session_key_enc,
                                 expires_at=now(request) + TOKEN_TTL)
-    return json({"token": token, "expires_in": int(TOKEN_TTL.total_seconds())})
+    return json(SessionOut(token=token, expires_in=int(TOKEN_TTL.total_seconds())).body())
 
 
 @bp.delete("/session")
 @openapi.summary("退出登录：吊销当前令牌")
 @openapi.response(204, None, "已退出")
+@errors("unauthorized", "rate_limited")
 async def logout(request: Request) -> HTTPResponse:
     await current_user(request)
     await MiniappSession.filter(id=request.ctx.session_id).update(revoked=True)

@@ -11,8 +11,9 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core.booking import capacity, codes, fullness, rules
+from core.booking import capacity, codes, rules
 from core.booking.application import Application, validate
+from core.booking.commands import Book
 from core.booking.errors import BookingError
 from core.booking.fullness import FullSlots
 from core.booking.reads import any_claimed, get_slot, held_booking, load_rules
@@ -85,50 +86,49 @@ async def _replayed(user_id: int, key: str | None) -> Booking | None:
     return row.booking if row and row.booking_id else None  # type: ignore[attr-defined]
 
 
-async def book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
-               now: datetime, full: FullSlots | None = None) -> tuple[Booking, bool]:
+async def book(cipher: FieldCipher, cmd: Book, *, now: datetime,
+               full: FullSlots | None = None) -> tuple[Booking, bool]:
     """Books a place; returns (booking, created). The same (user, Idempotency-Key) always returns
     the same booking, also for retries racing each other: the key row is the transaction's first
     write, so a concurrent retry waits on its unique index and then finds the committed booking.
     ``full`` is the worker's memory of full slots (a fresh one remembers nothing)."""
-    existing = await _replayed(user_id, key)
+    existing = await _replayed(cmd.user_id, cmd.key)
     if existing is not None:
         return existing, False
     try:
-        return await _book(cipher, body, user_id=user_id, key=key, now=now, full=full or FullSlots())
+        return await _book(cipher, cmd, now=now, full=full or FullSlots())
     except BookingError as exc:
         # A racing retry with the same key may have committed meanwhile (and now holds the claim
         # or the last place): the resident gets that booking, not an error.
-        existing = await _replayed(user_id, key)
+        existing = await _replayed(cmd.user_id, cmd.key)
         if existing is not None:
             return existing, False
         if exc.code in ("slot_full", "duplicate_booking"):
-            await _refuse_as_held(body, user_id)
+            await _refuse_as_held(cmd)
         raise
 
 
-async def _refuse_as_held(body: Any, user_id: int) -> None:
+async def _refuse_as_held(cmd: Book) -> None:
     """A retry without Idempotency-Key after a lost response (connection reset after the commit)
     finds the slot full of, among others, its own booking: "slot full" would send the resident
     looking elsewhere while they hold a place. Raises duplicate_booking naming that booking (also
     when the refusal was duplicate_booking already, so the answer is the same either way).
     Only run when refusing, so the rush-day path from memory stays free of it until then."""
-    wanted = fullness.peek(body)
-    if wanted is None:
+    if cmd.slot_id is None:
         return
-    held = await held_booking(user_id, wanted[0])
+    held = await held_booking(cmd.user_id, cmd.slot_id)
     if held is not None:
         raise BookingError("duplicate_booking", booking_id=held) from None
 
 
-async def _book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None,
-                now: datetime, full: FullSlots) -> tuple[Booking, bool]:
+async def _book(cipher: FieldCipher, cmd: Book, *, now: datetime,
+                full: FullSlots) -> tuple[Booking, bool]:
     # Refusals from memory first: on a rush day most attempts arrive after the slot filled.
     # (With an Idempotency-Key, book() looks for a committed booking before believing them.)
-    wanted = fullness.peek(body)
+    wanted = cmd.wanted()
     if wanted and full.refuses(*wanted):
         raise BookingError("slot_full")
-    slot = await get_slot(rules.parse_slot_id(body.get("slot_id") if isinstance(body, dict) else None))
+    slot = await get_slot(rules.parse_slot_id(cmd.slot_id))
     # Read before taking a turn, where the attempts arriving together share one read (core.batch):
     # inside it, each booking of a rush waited for a read of its own before the next could start.
     rule = (await load_rules())[slot.service]
@@ -137,14 +137,13 @@ async def _book(cipher: FieldCipher, body: Any, *, user_id: int, key: str | None
     async with full.turn(slot.id):
         if wanted and full.refuses(*wanted):
             raise BookingError("slot_full")
-        return await _book_slot(cipher, body, slot, rule, user_id=user_id, key=key, now=now,
-                                full=full)
+        return await _book_slot(cipher, cmd, slot, rule, now=now, full=full)
 
 
-async def _book_slot(cipher: FieldCipher, body: Any, slot: Slot, rule: rules.ServiceRule, *,
-                     user_id: int, key: str | None, now: datetime,
-                     full: FullSlots) -> tuple[Booking, bool]:
-    application = validate(slot.service, body, slot_day(slot), now.astimezone(rules.SHANGHAI).date())
+async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.ServiceRule, *,
+                     now: datetime, full: FullSlots) -> tuple[Booking, bool]:
+    user_id, key = cmd.user_id, cmd.key
+    application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(rules.SHANGHAI).date())
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
     party = application.party_size
     if slot.booked + party > slot.capacity:
@@ -224,8 +223,14 @@ def _personal(cipher: FieldCipher, booking: Booking) -> dict[str, Any]:
 
 async def reschedule(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_id: int,
                      now: datetime) -> Booking:
+    return (await move(cipher, booking_id, new_slot_id, user_id=user_id, now=now))[0]
+
+
+async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_id: int,
+               now: datetime) -> tuple[Booking, int]:
     """Moves a booking: the new place is taken before the old is freed, in one transaction, so a
-    full new slot leaves the old booking exactly as it was."""
+    full new slot leaves the old booking exactly as it was. Returns the booking as moved and the
+    slot it left (whose freed place the caller offers to the waiting list)."""
     booking = await get_own(booking_id, user_id)
     if booking.status == "closed":
         raise BookingError("slot_closed")
@@ -273,4 +278,4 @@ async def reschedule(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, 
                 .update(due_at=reminder_due(new, now))
     except IntegrityError:
         raise BookingError("duplicate_booking") from None
-    return await get_own(booking.id, user_id)
+    return await get_own(booking.id, user_id), old.id

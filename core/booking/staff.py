@@ -4,8 +4,9 @@
 Plain Python with the clock passed in; the console only translates forms. Every write follows the
 locking rule in ``core.booking.capacity``: the statement that decides an action is a conditional
 UPDATE, so a booking racing a capacity cut or a closure can neither overbook nor land in a closed
-slot. Actions that change several tables take an optional ``audit`` hook, awaited inside their
-transaction, so the audit row exists exactly when the change does.
+slot. Given the staff ``actor``, each action writes its audit row (``core.audit``) inside its own
+transaction, so the audit row exists exactly when the change does. Offering new or freed places to
+the waiting list is ``core.booking.usecases``'s, after the commit.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from core import audit
 from core.booking import capacity
-from core.booking import waitlist as waitlists
-from core.booking.bulk import Audit, check_capacity, invalid
+from core.booking.bulk import check_capacity, invalid
 from core.booking.errors import BookingError
-from core.crypto import FieldCipher
 from core.models import Booking, BookingClaim, Notification, Slot, WaitlistEntry
 
 
@@ -35,16 +35,15 @@ class CapacityChange:
     before: int
     after: int
     booked: int
-    promoted: int
+    promoted: int = 0  # filled in by the use case, which offers new places to the waiting list
 
 
-async def change_capacity(cipher: FieldCipher, slot_id: int, new_capacity: int, *, now: datetime,
-                          audit: Audit | None = None) -> CapacityChange:
-    """Sets the capacity, never below the places booked at the moment of the write; a larger
-    capacity then goes to the waiting list first."""
+async def change_capacity(slot_id: int, new_capacity: int, *,
+                          actor: str | None = None) -> CapacityChange:
+    """Sets the capacity, never below the places booked at the moment of the write."""
     check_capacity(new_capacity)
     slot = await _slot_or_error(slot_id)
-    async with in_transaction():
+    async with in_transaction() as conn:
         # The condition is evaluated under the row lock (PostgreSQL re-checks it after waiting for a
         # concurrent booking), so booked <= capacity holds whichever commits first.
         changed = await Slot.filter(id=slot_id, closed_at__isnull=True,
@@ -54,17 +53,11 @@ async def change_capacity(cipher: FieldCipher, slot_id: int, new_capacity: int, 
             if fresh.closed_at is not None:
                 raise BookingError("slot_closed")
             raise BookingError("capacity_below_booked", booked=fresh.booked)
-        if audit is not None:
-            await audit({"capacity": slot.capacity, "booked": slot.booked},
-                        {"capacity": new_capacity, "booked": fresh.booked})
-    promoted = []
-    if new_capacity > slot.capacity:
-        try:
-            promoted = await waitlists.promote(cipher, slot_id, now=now)
-        except BookingError as exc:
-            if exc.code != "slot_closed":  # closed meanwhile: nobody is waiting any more
-                raise
-    return CapacityChange(slot.capacity, new_capacity, fresh.booked, len(promoted))
+        if actor is not None:
+            await audit.record(actor, "slot.capacity", f"slot:{slot_id}",
+                               before={"capacity": slot.capacity, "booked": slot.booked},
+                               after={"capacity": new_capacity, "booked": fresh.booked}, conn=conn)
+    return CapacityChange(slot.capacity, new_capacity, fresh.booked)
 
 
 @dataclass(frozen=True)
@@ -83,7 +76,7 @@ def check_reason(reason: str) -> str:
 
 
 async def close_slot(slot_id: int, reason: str, *, now: datetime,
-                     audit: Audit | None = None) -> Closure:
+                     actor: str | None = None) -> Closure:
     """Stops bookings, turns the slot's confirmed bookings into "closed" (freeing their places and
     uniqueness claims so residents can book elsewhere), cancels their reminders, skips the waiting
     list and records a notice per affected booking."""
@@ -116,10 +109,12 @@ async def close_slot(slot_id: int, reason: str, *, now: datetime,
         skipped = await WaitlistEntry.filter(slot_id=slot_id, status="waiting").update(
             status="skipped", active_key=None)
         result = Closure(len(ids), places, skipped, len(ids))
-        if audit is not None:
-            await audit({"closed": False, "confirmed_bookings": len(ids)},
-                        {"closed": True, "reason": reason, "closed_bookings": len(ids),
-                         "places_freed": places, "waitlist_skipped": skipped})
+        if actor is not None:
+            await audit.record(actor, "slot.close", f"slot:{slot_id}",
+                               before={"closed": False, "confirmed_bookings": len(ids)},
+                               after={"closed": True, "reason": reason, "closed_bookings": len(ids),
+                                      "places_freed": places, "waitlist_skipped": skipped},
+                               conn=conn)
     return result
 
 
@@ -130,7 +125,7 @@ async def _booking_or_error(booking_id: int) -> Booking:
     return booking
 
 
-async def mark_no_show(booking_id: int, *, now: datetime) -> Booking:
+async def mark_no_show(booking_id: int, *, now: datetime, actor: str | None = None) -> Booking:
     """Only a confirmed booking, not checked in, whose slot has started."""
     booking = await _booking_or_error(booking_id)
     if booking.status != "confirmed":
@@ -139,9 +134,16 @@ async def mark_no_show(booking_id: int, *, now: datetime) -> Booking:
         raise BookingError("no_show_checked_in")
     if now < booking.slot.starts_at:
         raise BookingError("no_show_not_started")
-    # Conditional, so a check-in at the counter at the same moment wins over the mark.
-    if not await Booking.filter(id=booking_id, status="confirmed", checked_in_at__isnull=True,
-                                no_show_at__isnull=True).update(no_show_at=now):
+    async with in_transaction() as conn:
+        # Conditional, so a check-in at the counter at the same moment wins over the mark.
+        marked = await Booking.filter(id=booking_id, status="confirmed", checked_in_at__isnull=True,
+                                      no_show_at__isnull=True).update(no_show_at=now)
+        if marked and actor is not None:
+            await audit.record(actor, "booking.no_show", f"booking:{booking_id}",
+                               before={"code": booking.code, "no_show": False},
+                               after={"code": booking.code, "no_show": True,
+                                      "no_show_at": now.isoformat()}, conn=conn)
+    if not marked:
         fresh = await _booking_or_error(booking_id)
         if fresh.checked_in_at is not None:
             raise BookingError("no_show_checked_in")
@@ -152,9 +154,14 @@ async def mark_no_show(booking_id: int, *, now: datetime) -> Booking:
     return booking
 
 
-async def undo_no_show(booking_id: int) -> Booking:
+async def undo_no_show(booking_id: int, *, actor: str | None = None) -> Booking:
     booking = await _booking_or_error(booking_id)
-    if not await Booking.filter(id=booking_id, no_show_at__isnull=False).update(no_show_at=None):
-        raise BookingError("no_show_not_marked")
+    async with in_transaction() as conn:
+        if not await Booking.filter(id=booking_id, no_show_at__isnull=False).update(no_show_at=None):
+            raise BookingError("no_show_not_marked")
+        if actor is not None:
+            await audit.record(actor, "booking.no_show_undo", f"booking:{booking_id}",
+                               before={"code": booking.code, "no_show": True},
+                               after={"code": booking.code, "no_show": False}, conn=conn)
     booking.no_show_at = None
     return booking

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from core.booking import rules
 from core.booking.application import validate
+from core.booking.commands import JoinWaitlist, LeaveWaitlist
 from core.booking.errors import BookingError
 from core.booking.service import any_claimed, claim_keys, get_slot, insert_booking, load_rules, slot_day
 from core.crypto import FieldCipher, FieldDecryptError
@@ -22,10 +23,11 @@ log = logging.getLogger("baoshan.booking.waitlist")
 _MAX_PROMOTIONS_PER_CALL = 20
 
 
-async def join(cipher: FieldCipher, body: Any, *, user_id: int, now: datetime) -> WaitlistEntry:
-    slot = await get_slot(rules.parse_slot_id(body.get("slot_id") if isinstance(body, dict) else None))
+async def join(cipher: FieldCipher, cmd: JoinWaitlist, *, now: datetime) -> WaitlistEntry:
+    user_id = cmd.user_id
+    slot = await get_slot(rules.parse_slot_id(cmd.slot_id))
     rule = (await load_rules())[slot.service]
-    application = validate(slot.service, body, slot_day(slot), now.astimezone(rules.SHANGHAI).date())
+    application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(rules.SHANGHAI).date())
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
     if slot.booked + application.party_size <= slot.capacity:
         raise BookingError("slot_available")  # a place is free: book it instead of waiting
@@ -49,8 +51,8 @@ async def position(entry: WaitlistEntry) -> int:
     return await WaitlistEntry.filter(slot_id=slot_id, status="waiting", id__lte=entry.id).count()
 
 
-async def leave(entry_id: int, *, user_id: int) -> None:
-    left = await WaitlistEntry.filter(id=entry_id, user_id=user_id, status="waiting").update(
+async def leave(cmd: LeaveWaitlist) -> None:
+    left = await WaitlistEntry.filter(id=cmd.entry_id, user_id=cmd.user_id, status="waiting").update(
         status="left", active_key=None)
     if not left:
         raise BookingError("booking_not_found")
@@ -69,9 +71,9 @@ def _personal(cipher: FieldCipher, entry: WaitlistEntry) -> dict[str, Any]:
             cipher, entry.personal_enc,
             row_key=waitlist_row_key(entry.slot_id, entry.user_id)))  # type: ignore[attr-defined]
     except (FieldDecryptError, ValueError):
-        raise BookingError("unreadable") from None
+        raise BookingError("booking_unreadable") from None
     if not isinstance(personal, dict):
-        raise BookingError("unreadable")
+        raise BookingError("booking_unreadable")
     return personal
 
 

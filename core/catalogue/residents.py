@@ -4,13 +4,48 @@
 from __future__ import annotations
 
 # --- errors every API shares (framework statuses, database, rate limits) ---
-COMMON: dict[str, str] = {}
+COMMON: dict[str, str] = {
+    "bad_request": "请求格式不正确，请检查后重试。",
+    "invalid_input": "填写的信息有误，请检查后重试。",
+    "forbidden": "没有权限进行此操作。",
+    "not_found": "您访问的页面或资源不存在。",
+    "method_not_allowed": "不支持该请求方式。",
+    "payload_too_large": "提交的内容太大，请精简后重试。",
+    "rate_limited": "操作太频繁，请稍后再试。",
+    "conflict": "操作与当前状态冲突，请刷新后重试。",
+    "internal_error": "系统繁忙，请稍后再试。如需帮助请拨打12345市民服务热线。",
+    "service_unavailable": "服务暂时不可用，请稍后再试。",
+    "database_unavailable": "数据库暂时不可用，请稍后再试。",
+    # The public notices API and the knowledge search both page with ?limit=.
+    "invalid_limit": "limit 必须是 1 到 {max} 之间的整数。",
+}
 
 # --- booking, waiting list, login (mini-program) ---
-BOOKING: dict[str, str] = {}
+BOOKING: dict[str, str] = {
+    # Residents only meet 401 in the mini-program, whose token has expired or been revoked.
+    "unauthorized": "登录已失效，请重新进入小程序。",
+    "invalid_code": "微信登录凭证无效或已使用，请重新进入小程序。",
+    "wechat_unavailable": "微信服务暂时无法连接，请稍后再试。",
+    "slot_full": "该时段已约满，请选择其他时段，或加入候补名单。",
+    "booking_unreadable": "这条预约的信息无法读取，不能改约。请取消后重新预约，或致电登记机关。",
+    "duplicate_booking": "已有一个有效预约，不能重复预约。如需更改，请先取消或改约原预约。",
+    # ``opens_at`` also reaches the client beside the message (error.opens_at).
+    "not_open": "该时段尚未开放预约，请在开放后再来。",
+    "booking_closed": "该时段已停止预约，请选择其他时段。",
+    "cancel_closed": "已过取消或改约的截止时间，如有特殊情况请致电登记机关。",
+    "already_cancelled": "该预约已取消，无需重复操作。",
+    "slot_available": "该时段还有名额，请直接预约。",
+    "already_waiting": "您已在该时段的候补名单中。",
+    "slot_closed": "该时段已由工作人员关闭，请选择其他时段。",
+    "slot_not_found": "预约时段不存在，请刷新后重新选择。",
+    "booking_not_found": "没有找到这条预约。",
+}
 
 # --- knowledge search API ---
-KNOWLEDGE: dict[str, str] = {}
+KNOWLEDGE: dict[str, str] = {
+    "empty_query": "请输入要咨询的问题。",
+    "kb_unavailable": "知识库正在加载，请稍后再试。",
+}
 
 # --- the official-account bot (replies and callback protocol errors) ---
 BOT: dict[str, str] = {}

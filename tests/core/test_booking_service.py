@@ -10,6 +10,7 @@ from sanic import Sanic
 
 from core.booking import BookingError, codes, reads, rules, service
 from core.booking.checkin import check_in
+from core.booking.commands import Book
 from core.booking.slots import local_times, open_slot
 from core.crypto import FieldCipher
 from core.models import MiniappUser, Setting
@@ -35,7 +36,7 @@ async def test_check_in_by_qr_once_on_the_day(app: Sanic, cipher: FieldCipher) -
     slot = await _slot()
     morning = datetime.combine(slot.starts_at.astimezone(rules.SHANGHAI).date(), time(8),
                                rules.SHANGHAI)
-    booking, created = await service.book(cipher, _body(slot.id), user_id=user.id, key=None,
+    booking, created = await service.book(cipher, Book.from_body(_body(slot.id), user_id=user.id),
                                           now=morning)
     assert created
     payload = codes.qr_payload(cipher, booking.id, booking.code)
@@ -55,9 +56,9 @@ async def test_staff_rules_override_the_defaults(app: Sanic, cipher: FieldCipher
     now = datetime.now(UTC)
     await Setting.create(key=reads.RULES_SETTING, value={"charity_event": {"days_ahead": 3}})
     with pytest.raises(BookingError, match="not_open"):
-        await service.book(cipher, _body(slot.id), user_id=user.id, key=None, now=now)
+        await service.book(cipher, Book.from_body(_body(slot.id), user_id=user.id), now=now)
     await Setting.filter(key=reads.RULES_SETTING).update(value={"charity_event": {"days_ahead": 30}})
-    booking, _ = await service.book(cipher, _body(slot.id), user_id=user.id, key=None, now=now)
+    booking, _ = await service.book(cipher, Book.from_body(_body(slot.id), user_id=user.id), now=now)
     assert booking.status == "confirmed"
 
 
@@ -83,7 +84,7 @@ async def test_a_worker_remembers_the_slot_it_filled(app: Sanic, cipher: FieldCi
 
     async def attempt(user_id: int) -> str:
         try:
-            await service.book(cipher, _body(slot.id), user_id=user_id, key=None,
+            await service.book(cipher, Book.from_body(_body(slot.id), user_id=user_id),
                                now=datetime.now(UTC), full=full)
             return "confirmed"
         except BookingError as exc:

@@ -19,10 +19,13 @@ from core.booking import BookingError, bulk, codes, staff
 from core.booking import service as booking_service
 from core.booking.application import validate
 from core.booking.checkin import check_in_any
+from core.booking.commands import Book, ChangeCapacity, JoinWaitlist
 from core.booking.export import booking_row, content_disposition, neutralise, to_csv, to_xlsx
+from core.booking.fullness import FullSlots
 from core.booking.reads import get_slot
 from core.booking.rules import SHANGHAI
 from core.booking.slots import open_slot
+from core.booking.usecases import Bookings
 from core.crypto import FieldCipher
 from core.models import Booking, BookingClaim, MiniappUser, Notification, Setting, Slot, WaitlistEntry
 from tests.miniapp_api.conftest import couple
@@ -125,7 +128,7 @@ async def _user() -> int:
 
 async def _book(cipher: FieldCipher, slot: Slot, *, size: int = 1, body: dict | None = None) -> Booking:
     body = body or {"slot_id": slot.id, "name": "陈七", "phone": "13900000000", "party_size": size}
-    booking, _ = await booking_service.book(cipher, body, user_id=await _user(), key=None, now=NOW)
+    booking, _ = await booking_service.book(cipher, Book.from_body(body, user_id=await _user()), now=NOW)
     return booking
 
 
@@ -157,14 +160,14 @@ async def test_capacity_is_never_set_below_booked(app: Sanic, cipher: FieldCiphe
     for _ in range(3):
         await _book(cipher, slot)
     with pytest.raises(BookingError) as caught:
-        await staff.change_capacity(cipher, slot.id, 2, now=NOW)
+        await staff.change_capacity(slot.id, 2)
     assert caught.value.code == "capacity_below_booked" and caught.value.extra["booked"] == 3
-    change = await staff.change_capacity(cipher, slot.id, 3, now=NOW)
+    change = await staff.change_capacity(slot.id, 3)
     assert (change.before, change.after, change.booked) == (5, 3, 3)
     with pytest.raises(BookingError, match="slot_full"):
         await _book(cipher, slot)
     with pytest.raises(BookingError, match="slot_not_found"):
-        await staff.change_capacity(cipher, 999999, 3, now=NOW)
+        await staff.change_capacity(999999, 3)
 
 
 async def test_bookings_racing_capacity_cuts_never_overbook(app: Sanic, cipher: FieldCipher) -> None:
@@ -180,7 +183,7 @@ async def test_bookings_racing_capacity_cuts_never_overbook(app: Sanic, cipher: 
             current = await Slot.get(id=slot.id)
             for value in (current.booked + 1, 40):
                 try:
-                    await staff.change_capacity(cipher, slot.id, value, now=NOW)
+                    await staff.change_capacity(slot.id, value)
                 except BookingError as exc:
                     refused.add(exc.code)
                 fresh = await Slot.get(id=slot.id)
@@ -208,9 +211,12 @@ async def test_a_larger_capacity_goes_to_the_waiting_list(app: Sanic, cipher: Fi
     from core.booking import waitlist
 
     waiter = await _user()
-    await waitlist.join(cipher, {"slot_id": slot.id, "name": "周八", "phone": "13900000001",
-                                 "party_size": 1}, user_id=waiter, now=NOW)
-    change = await staff.change_capacity(cipher, slot.id, 2, now=NOW)
+    await waitlist.join(cipher, JoinWaitlist.from_body(
+        {"slot_id": slot.id, "name": "周八", "phone": "13900000001", "party_size": 1},
+        user_id=waiter), now=NOW)
+    # Through the use case, as the console calls it: a larger capacity goes to the waiting list.
+    change = await Bookings(cipher, FullSlots(), lambda: NOW).change_capacity(
+        ChangeCapacity(actor="tester", slot_id=slot.id, capacity=2))
     assert change.promoted == 1
     assert await Booking.filter(slot_id=slot.id, user_id=waiter, status="confirmed").exists()
 
@@ -223,7 +229,8 @@ async def test_closing_frees_claims_reminders_and_the_waiting_list(app: Sanic, c
         await _book(cipher, b, body=couple(b.id))
     from core.booking import waitlist
 
-    await waitlist.join(cipher, couple(a.id, seq=9), user_id=await _user(), now=NOW)
+    await waitlist.join(cipher, JoinWaitlist.from_body(couple(a.id, seq=9), user_id=await _user()),
+                        now=NOW)
     result = await staff.close_slot(a.id, "  登记员 临时 外出  ", now=NOW)
     assert (result.bookings, result.places, result.waitlist) == (1, 1, 1)
     closed = await Slot.get(id=a.id)
@@ -241,7 +248,7 @@ async def test_closing_frees_claims_reminders_and_the_waiting_list(app: Sanic, c
     with pytest.raises(BookingError, match="slot_closed"):
         await staff.close_slot(a.id, "again", now=NOW)
     with pytest.raises(BookingError, match="slot_closed"):
-        await staff.change_capacity(cipher, a.id, 5, now=NOW)
+        await staff.change_capacity(a.id, 5)
     with pytest.raises(BookingError) as empty:
         await staff.close_slot(b.id, "   ", now=NOW)
     assert empty.value.field == "reason"

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sanic import Sanic
 
 from core.booking import service
+from core.booking.commands import Book
 from core.booking.rules import SHANGHAI
 from core.booking.slots import open_slot
 from core.crypto import FieldCipher, FieldDecryptError
@@ -99,7 +100,7 @@ async def test_upgrade_rebinds_legacy_values_which_stay_readable(app: Sanic) -> 
     body = {"slot_id": slot.id, "phone": "13800000014",
             "party_a": {"name": "张三", "id_number": ID_A},
             "party_b": {"name": "李四", "id_number": make_id("19920202", male=False)}}
-    booking, _ = await service.book(cipher, body, user_id=user.id, key=None, now=datetime.now(UTC))
+    booking, _ = await service.book(cipher, Book.from_body(body, user_id=user.id), now=datetime.now(UTC))
     personal = {k: v for k, v in body.items() if k != "slot_id"}
     old_personal = _legacy(secret, json.dumps(personal, ensure_ascii=False))
     await Booking.filter(id=booking.id).update(personal_enc=old_personal)

@@ -9,7 +9,7 @@ from sanic.exceptions import BadRequest, PayloadTooLarge
 from sanic.response import text
 
 from core.app import create_app
-from core.errors import ApiError, JsonErrorHandler
+from core.errors import DomainError, JsonErrorHandler
 from core.settings import Settings
 from tests.support.asgi import client as asgi_client
 from tests.support.asgi import lifespan
@@ -92,7 +92,7 @@ async def test_sanic_testing_asgi_client_runs_the_full_lifecycle_per_request(
 @pytest.mark.parametrize(("exc", "status", "code"), [
     (PayloadTooLarge(), 413, "payload_too_large"),
     (BadRequest(), 400, "bad_request"),
-    (ApiError("slot_full", 409, "该时段已约满"), 409, "slot_full"),
+    (DomainError("slot_full"), 409, "slot_full"),
 ])
 def test_error_handler_maps_exceptions_to_the_contract_shape(exc: Exception, status: int,
                                                              code: str) -> None:

@@ -20,6 +20,7 @@ from core.booking import BookingError, staff
 from core.booking import service as booking_service
 from core.booking import waitlist as waitlists
 from core.booking.checkin import check_in_any
+from core.booking.commands import Book, JoinWaitlist
 from core.booking.rules import SHANGHAI
 from core.booking.slots import open_slot
 from core.crypto import FieldCipher
@@ -73,14 +74,15 @@ def _before(slot: Slot) -> datetime:
 
 
 async def _marriage(cipher: FieldCipher, slot: Slot, seq: int, user: int | None = None) -> Booking:
-    booking, _ = await booking_service.book(cipher, couple(slot.id, seq), user_id=user or await _user(),
-                                            key=f"key-{seq}", now=_before(slot))
+    booking, _ = await booking_service.book(
+        cipher, Book.from_body(couple(slot.id, seq), user_id=user or await _user(), key=f"key-{seq}"),
+        now=_before(slot))
     return booking
 
 
 async def _charity(cipher: FieldCipher, slot: Slot, user: int | None = None, size: int = 2) -> Booking:
     body = {"slot_id": slot.id, "name": "陈七", "phone": "13900000000", "party_size": size}
-    booking, _ = await booking_service.book(cipher, body, user_id=user or await _user(), key=None,
+    booking, _ = await booking_service.book(cipher, Book.from_body(body, user_id=user or await _user()),
                                             now=_before(slot))
     return booking
 
@@ -176,7 +178,8 @@ async def test_waiting_list_entries_are_erased_likewise(app: Sanic, cipher: Fiel
         await _charity(cipher, slot, size=1)
         body = {"slot_id": slot.id, "name": "王五", "phone": "13700000000", "party_size": 1}
         user = await _user()
-        entries[days_ago] = (await waitlists.join(cipher, body, user_id=user, now=_before(slot)), user)
+        cmd = JoinWaitlist.from_body(body, user_id=user)
+        entries[days_ago] = (await waitlists.join(cipher, cmd, now=_before(slot)), user)
     old, old_user = entries[181]
     kept, kept_user = entries[179]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from core import db
 from core.booking import BookingError, service
+from core.booking.commands import Book
 from core.crypto import FieldCipher
 from tests.conftest import make_settings
 from tests.miniapp_api.conftest import couple
@@ -30,7 +31,7 @@ async def main(argv: list[str]) -> dict[str, int]:
 
     async def one(i: int, user_id: int) -> None:
         try:
-            await service.book(cipher, couple(slot_id, seq=first + i), user_id=user_id, key=None,
+            await service.book(cipher, Book.from_body(couple(slot_id, seq=first + i), user_id=user_id),
                                now=datetime.now(UTC))
             outcomes["confirmed"] += 1
         except BookingError as exc:

@@ -120,10 +120,14 @@ async def test_slot_full_not_open_and_closed(client, login) -> None:
     body = {"slot_id": slot.id, "name": "陈七", "phone": "13900000000", "party_size": 3}
     full = await client.post(f"{API}/bookings", json=body, headers=auth)
     assert full.status_code == 409 and full.json()["error"]["code"] == "slot_full"
-    later = await make_slot("charity_event", 2, opens_at=datetime.now(UTC) + timedelta(hours=1))
+    opens = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
+    later = await make_slot("charity_event", 2, opens_at=opens)
     r = await client.post(f"{API}/bookings", json={**body, "slot_id": later.id, "party_size": 1},
                           headers=auth)
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_open"
+    # The opening moment reaches the resident beside the message (Shanghai time, like slots).
+    assert datetime.fromisoformat(r.json()["error"]["opens_at"]) == opens
+    assert r.json()["error"]["opens_at"].endswith("+08:00")
     far = await make_slot("charity_event", 2, days_ahead=60)
     r = await client.post(f"{API}/bookings", json={**body, "slot_id": far.id, "party_size": 1},
                           headers=auth)

@@ -33,6 +33,7 @@ import asyncio, json, sys
 from datetime import timedelta
 from core import db
 from core.booking import service
+from core.booking.commands import Book
 from core.crypto import FieldCipher
 from core.models import MiniappUser, Slot
 from core.settings import load_settings
@@ -45,7 +46,7 @@ async def main(slot_id, names):
         for i, name in enumerate(names):
             user = await MiniappUser.create(openid=f"o-browser-{slot_id}-{i}")
             body = {"slot_id": slot_id, "name": name, "phone": "13900000000", "burial_type": "tree"}
-            booking, _ = await service.book(cipher, body, user_id=user.id, key=None,
+            booking, _ = await service.book(cipher, Book.from_body(body, user_id=user.id),
                                             now=slot.starts_at - timedelta(hours=2))
             made.append(booking.code)
         print(json.dumps(made))
