@@ -16,6 +16,7 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from content import audit
+from content.blueprint import bp, staff_required
 from content.bookings_common import (
     BOOKINGS_LIMIT,
     LIST_LIMIT,
@@ -31,7 +32,7 @@ from content.bookings_common import (
     today,
 )
 from content.messages import DONE, ERRORS
-from content.routes import bp, done_redirect, flash, page, staff_required
+from content.pages import done_redirect, flash, page
 from core.booking import BookingError, bulk, staff
 from core.models import Booking, Slot
 from core.request_ctx import cipher, now

@@ -10,7 +10,8 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
 from content import kb_forms
-from content.routes import bp, page, staff_required
+from content.blueprint import bp, staff_required
+from content.pages import page
 from knowledge.normalise import MAX_INPUT_CHARS
 
 HITS_SHOWN = 10
