@@ -11,7 +11,7 @@ from sanic_ext import openapi
 from tortoise.expressions import Q
 
 from content.blueprint import bp, staff_required, status_for
-from content.pages import done_redirect, flash, page, say
+from content.pages import done_redirect, flash, page, posted, say
 from core import accounts, request_ctx, site_settings
 from core.accounts import AuthError
 from core.booking.rules import SHANGHAI
@@ -48,7 +48,7 @@ async def settings_form(request: Request) -> HTTPResponse:
 @openapi.exclude()
 @staff_required("editor", "registrar")
 async def settings_save(request: Request) -> HTTPResponse:
-    form = request.form
+    form = posted(request)
     cmd = site_settings.SaveSettings(
         section=form.get("section") or "", welcome=form.get("welcome") or "",
         contacts={key: form.get(f"contact_{key}") or "" for key in CONTACT_LABELS},
@@ -88,7 +88,7 @@ async def staff_list(request: Request) -> HTTPResponse:
 @openapi.exclude()
 @staff_required("admin")
 async def staff_add(request: Request) -> HTTPResponse:
-    form = request.form
+    form = posted(request)
     cmd = accounts.NewAccount.of(form.get("username") or "", form.get("role") or "",
                                  form.get("password") or "")
     try:
@@ -103,7 +103,7 @@ async def staff_add(request: Request) -> HTTPResponse:
 @openapi.exclude()
 @staff_required("admin")
 async def staff_change(request: Request, user_id: int) -> HTTPResponse:
-    form = request.form
+    form = posted(request)
     cmd = accounts.AccountChange(user_id, form.get("action") or "", role=form.get("role") or "",
                                  password=form.get("password") or "")
     try:

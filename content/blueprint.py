@@ -16,8 +16,8 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.response import HTTPResponse, redirect
 from tortoise.exceptions import OperationalError
 
-from content import auth
-from content.pages import HERE, error_page, page
+from content.auth import csrf_ok, session_staff
+from content.pages import HERE, error_page, page, posted
 from core import request_ctx
 from core.errors import (
     UNAVAILABLE_ERRORS,
@@ -106,13 +106,13 @@ def staff_required(*roles: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         @wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            staff = await auth.session_staff(request.cookies.get(SESSION_COOKIE), request_ctx.now(request))
+            staff = await session_staff(request.cookies.get(SESSION_COOKIE), request_ctx.now(request))
             if staff is None:
                 return redirect(LOGIN_URL)
             request.ctx.staff = staff
             if roles and staff.role not in roles and staff.role != "admin":
                 return error_page(request, 403, "forbidden")
-            if request.method == "POST" and not auth.csrf_ok(staff.csrf, request.form.get("csrf")):
+            if request.method == "POST" and not csrf_ok(staff.csrf, posted(request).get("csrf")):
                 return error_page(request, 403, "csrf")
             return await handler(request, *args, **kwargs)
 

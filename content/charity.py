@@ -15,7 +15,7 @@ from content.campaigns import campaign_events, find_campaign
 from content.markdown import render
 from content.messages import NOTICE_STATE_NAMES
 from content.notice_form import local_text
-from content.pages import done_redirect, flash, page, say
+from content.pages import done_redirect, flash, page, posted, say
 from core import request_ctx
 from core.charity import CharityError, SaveCampaign, save_campaign
 from core.models import CharityCampaign, Notice
@@ -39,7 +39,7 @@ class CampaignForm:
 
     @classmethod
     def from_request(cls, request: Request) -> CampaignForm:
-        form = request.form
+        form = posted(request)
 
         def text(name: str) -> str:
             return (form.get(name) or "").replace("\r\n", "\n").replace("\x00", "").strip()
@@ -143,7 +143,7 @@ async def _submit(request: Request, campaign: CharityCampaign | None) -> HTTPRes
     form = CampaignForm.from_request(request)
     errors, starts, ends = form.check()
     intro_html = render(form.intro) if len(form.intro) <= INTRO_MAX else ""
-    action = request.form.get("action") or "save"
+    action = posted(request).get("action") or "save"
     if action == "preview" or errors or starts is None or ends is None:
         return await _editor(request, campaign, form, status=422 if errors else 200, errors=errors,
                              preview=intro_html if action == "preview" else None)

@@ -18,7 +18,8 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 from tortoise.functions import Sum
 
-from content import charts, kb_unanswered
+import content.charts as charts
+import content.kb_unanswered as kb_unanswered
 from content.blueprint import bp, staff_required
 from content.pages import flash, page
 from core import request_ctx, stats, tz, urgent

@@ -16,10 +16,10 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from content import kb_forms
+import content.kb_forms as kb_forms
 from content.blueprint import bp, staff_required, status_for
 from content.kb_forms import apply_now
-from content.pages import done_redirect, flash, page, say
+from content.pages import done_redirect, flash, page, posted, say
 from core import kb, kb_curation, request_ctx, tz
 from core.errors import DomainError
 from core.models import KbEntry
@@ -84,8 +84,8 @@ async def kb_new(request: Request) -> HTTPResponse:
 @openapi.exclude()
 @staff_required(*EDITOR)
 async def kb_create(request: Request) -> HTTPResponse:
-    values = kb_forms.form_values(request.form)
-    resolves = request.form.get("resolves") or ""
+    values = kb_forms.form_values(posted(request))
+    resolves = posted(request).get("resolves") or ""
     entry, errors = kb_forms.parse(values, new=True)
     if entry is None:
         return _form_page(request, values, new=True, errors=errors, status=422, resolves=resolves)
@@ -119,8 +119,8 @@ async def kb_edit(request: Request, entry_id: str) -> HTTPResponse:
 async def kb_save(request: Request, entry_id: str) -> HTTPResponse:
     if await _load(entry_id) is None:
         raise DomainError("kb_not_found")
-    values = kb_forms.form_values(request.form, entry_id)
-    modified = request.form.get("modified") or ""
+    values = kb_forms.form_values(posted(request), entry_id)
+    modified = posted(request).get("modified") or ""
     entry, errors = kb_forms.parse(values, new=False)
     if entry is None:
         return _form_page(request, values, new=False, errors=errors, status=422, modified=modified)
@@ -144,10 +144,7 @@ async def kb_save(request: Request, entry_id: str) -> HTTPResponse:
 @openapi.exclude()
 @staff_required(*EDITOR)
 async def kb_set_active(request: Request, entry_id: str) -> HTTPResponse:
-    active = request.form.get("active") == "1"
+    active = posted(request).get("active") == "1"
     await kb_curation.set_active(request.ctx.staff, entry_id, active, now=request_ctx.now(request))
     await apply_now(request.app)
     return done_redirect(f"/console/kb/{entry_id}", "kb_activated" if active else "kb_deactivated")
-
-
-from content import kb_ask, kb_unanswered  # noqa: E402,F401 - their routes join the blueprint

@@ -8,9 +8,9 @@ from sanic import Request
 from sanic.response import HTTPResponse, redirect
 from sanic_ext import openapi
 
-from content import auth
+import content.auth as auth
 from content.blueprint import CSRF_COOKIE, LOGIN_URL, SESSION_COOKIE, bp, staff_required, status_for
-from content.pages import page, say
+from content.pages import page, posted, say
 from core import request_ctx
 from core.accounts import AuthError, LoginRateLimited
 from core.request_ctx import client_address
@@ -39,7 +39,7 @@ def _login_page(request: Request, error: str = "", username: str = "",
 @bp.post(LOGIN_URL)
 @openapi.exclude()
 async def login_submit(request: Request) -> HTTPResponse:
-    form = request.form
+    form = posted(request)
     username = (form.get("username") or "").strip()
     if not auth.csrf_ok(request.cookies.get(CSRF_COOKIE) or "", form.get("csrf")):
         return _login_page(request, say("csrf"), username, 403)

@@ -14,9 +14,10 @@ from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request
+from sanic.request import RequestParameters
 from sanic.response import HTTPResponse, html, redirect
 
-from content import messages
+import content.messages as messages
 from content.messages import ROLE_NAMES
 from core import catalogue
 
@@ -69,6 +70,11 @@ def page(name: str, status: int = 200, **context: Any) -> HTTPResponse:
     return html(body, status=status, headers={"Cache-Control": "no-store",
                                               "X-Frame-Options": "DENY",
                                               "Content-Security-Policy": "default-src 'self'"})
+
+
+def posted(request: Request) -> RequestParameters:
+    """The posted form fields; empty when the body was not a form (``request.form`` is None)."""
+    return request.form or RequestParameters()
 
 
 def say(code: str, params: Mapping[str, Any] | None = None) -> str:

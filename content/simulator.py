@@ -20,7 +20,7 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 from sanic_ext import openapi
 
-from content import sim_wechat
+import content.sim_wechat as sim_wechat
 from content.blueprint import bp, staff_required
 from content.messages import SIM_TEXT
 from content.pages import page, say
