@@ -1,20 +1,26 @@
 """The staff console (``/console``) and public content (notices, charity week).
 
-Each module registers its routes on the one blueprint, ``content.routes.bp``.
+``content.blueprint`` builds the one blueprint (its guard and its error presenter); each page
+module registers its routes on it when imported here.
 """
 
 from content import (  # noqa: F401 - imported for the routes they register on bp
     admin,
     bookings,
     charity,
+    checkin,
     dashboard,
+    exports,
     kb,
+    kb_ask,
     kb_review,
+    kb_unanswered,
+    login,
     notices,
     public,
     simulator,
     urgent,
 )
-from content.routes import bp
+from content.blueprint import bp
 
 __all__ = ["bp"]

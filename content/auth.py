@@ -1,6 +1,8 @@
-"""Staff accounts: argon2 passwords, lockout after repeated failures, server-side sessions.
+"""Console sign-in: lockout after repeated failures, server-side sessions.
 
-Plain functions with the clock passed in; the routes only translate requests and cookies.
+Plain functions with the clock passed in; the login page only translates requests and cookies.
+Accounts themselves (create, role, unlock, …) are ``core.accounts``'; hashing is
+``core.passwords``'.
 
 Login defences (#19): per-address and per-username rate limits are counted before any hashing;
 argon2 runs in a small thread pool so a burst of logins cannot freeze the worker's event loop; an
@@ -10,38 +12,27 @@ count; and every refusal (unknown name, wrong password, locked account) looks th
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from typing import TypeVar
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.transactions import in_transaction
 
-from core import sql
-from core.models import AuditLog, StaffSession, StaffUser
-from core.models.staff import ROLES
+from core import accounts, audit, sql
+from core.accounts import AuthError, LoginRateLimited
+from core.models import StaffSession, StaffUser
+from core.passwords import check_password
 from core.ratelimit import RateLimits
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=8)
-MIN_PASSWORD = 8
-# argon2 costs ≈ 0.2 s of CPU and 64 MiB per call; two at a time per worker keeps the machine's
-# other work (and the event loop) going while a burst of logins waits its turn.
-HASH_THREADS = 2
-_USERNAME_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
-_hasher = PasswordHasher()
 log = logging.getLogger("baoshan.console.auth")
-
-T = TypeVar("T")
+# Fixtures and other packages' tests create accounts by this name; the work is core's.
+add_staff = accounts.add_staff
 
 # One statement counts the attempt and reads the count back, so N parallel attempts see 1..N.
 # A locked account matches no row: attempts during a lock are refused without being counted.
@@ -56,20 +47,6 @@ _SUCCEED = ("UPDATE staff_user SET failed_logins = 0, locked_until = NULL, last_
             " WHERE id = ? AND failed_logins <= ? AND (locked_until IS NULL OR locked_until <= ?)")
 
 
-class AuthError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class LoginRateLimited(AuthError):
-    """Too many login attempts from one address or for one username; nothing was hashed."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("login_rate_limited")
-        self.retry_after = retry_after
-
-
 @dataclass(frozen=True)
 class Staff:
     id: int
@@ -80,27 +57,6 @@ class Staff:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def check_new_account(username: str, role: str, password: str) -> None:
-    if not username or len(username) > 64 or set(username) - _USERNAME_OK:
-        raise AuthError("bad_username")
-    if role not in ROLES:
-        raise AuthError("bad_role")
-    if len(password) < MIN_PASSWORD:
-        raise AuthError("weak_password")
-
-
-async def add_staff(username: str, role: str, password: str, *, actor: str = "cli") -> StaffUser:
-    username = username.strip().lower()
-    check_new_account(username, role, password)
-    if await StaffUser.filter(username=username).exists():
-        raise AuthError("username_taken")
-    hashed = await _off_loop(_hasher.hash, password)
-    user = await StaffUser.create(username=username, role=role, password_hash=hashed)
-    await AuditLog.create(actor=actor, action="staff.add", target=username,
-                          after={"username": username, "role": role})
-    return user
 
 
 async def login(username: str, password: str, now: datetime, *, address: str | None = None,
@@ -118,7 +74,7 @@ async def login(username: str, password: str, now: datetime, *, address: str | N
     await _rate_limit(name, address, per_address, per_username, now)
     user = await StaffUser.get_or_none(username=name, active=True)
     if user is None:
-        await _off_loop(_check, None, password)
+        await check_password(None, password)
         raise AuthError("bad_credentials")
     attempt = await _count_attempt(user.id, now)
     if attempt is None or attempt > MAX_FAILURES:
@@ -126,9 +82,9 @@ async def login(username: str, password: str, now: datetime, *, address: str | N
         # so a right password among them cannot get in; never try the real hash.
         if attempt is not None:
             await _lock(user, attempt, now)
-        await _off_loop(_check, None, password)
+        await check_password(None, password)
         raise AuthError("bad_credentials")
-    if not await _off_loop(_check, user.password_hash, password):
+    if not await check_password(user.password_hash, password):
         if attempt == MAX_FAILURES:
             await _lock(user, attempt, now)
         raise AuthError("bad_credentials")
@@ -161,48 +117,11 @@ async def _count_attempt(user_id: int, now: datetime) -> int | None:
 
 async def _lock(user: StaffUser, attempts: int, now: datetime) -> None:
     until = now + LOCKOUT
-    if await sql.execute(_LOCK, [until, user.id, now]):
-        log.warning("console account locked", extra={"user_id": user.id})
-        await AuditLog.create(actor="system", action="staff.lock", target=user.username,
-                              after={"attempts": attempts, "locked_until": until.isoformat()})
-
-
-async def set_password(user_id: int, password: str) -> None:
-    """A new password ends every session of that account and lifts a lockout."""
-    if len(password) < MIN_PASSWORD:
-        raise AuthError("weak_password")
-    hashed = await _off_loop(_hasher.hash, password)
-    await StaffUser.filter(id=user_id).update(password_hash=hashed, failed_logins=0,
-                                              locked_until=None)
-    await StaffSession.filter(user_id=user_id).delete()
-
-
-@lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    """Made on first use, so importing this module (CLI, tests) starts no threads; per process, so
-    each Sanic worker gets its own. Not asyncio.to_thread: the default pool has up to 32+ threads,
-    and 25 parallel argon2 calls would take every core and ≈ 1.6 GB of memory."""
-    return ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="argon2")
-
-
-async def _off_loop(fn: Callable[..., T], *args: object) -> T:
-    # argon2-cffi releases the GIL while hashing, so the loop keeps serving other requests.
-    return await asyncio.get_running_loop().run_in_executor(_pool(), fn, *args)
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    # Hashed with the same parameters as real passwords, so a refusal without an account to check
-    # costs the same verify. Lazily, in the pool: not at import time.
-    return _hasher.hash("baoshan-dummy-password")
-
-
-def _check(stored: str | None, password: str) -> bool:
-    """In the pool. ``stored=None`` verifies against the dummy hash and is never a success."""
-    try:
-        return bool(_hasher.verify(stored or _dummy_hash(), password)) and stored is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    async with in_transaction() as conn:
+        if await sql.execute(_LOCK, [until, user.id, now], conn):
+            log.warning("console account locked", extra={"user_id": user.id})
+            await audit.record("system", "staff.lock", user.username, conn=conn,
+                               after={"attempts": attempts, "locked_until": until.isoformat()})
 
 
 async def session_staff(token: str | None, now: datetime) -> Staff | None:

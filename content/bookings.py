@@ -15,7 +15,7 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from content import audit
+from content.blueprint import bp, staff_required
 from content.bookings_common import (
     BOOKINGS_LIMIT,
     LIST_LIMIT,
@@ -32,7 +32,8 @@ from content.bookings_common import (
     today,
 )
 from content.messages import DONE
-from content.routes import bp, done_redirect, flash, page, staff_required
+from content.pages import done_redirect, flash, page
+from core import audit
 from core.booking import BookingError, bulk
 from core.booking.commands import ChangeCapacity, CloseSlot, MarkNoShow, UndoNoShow
 from core.booking.usecases import bookings

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
-from tortoise.transactions import in_transaction
 
-from content.audit import record
+from content.blueprint import bp, staff_required, status_for
 from content.campaigns import campaign_events, find_campaign
 from content.markdown import render
-from content.messages import ERRORS, NOTICE_STATE_NAMES
+from content.messages import NOTICE_STATE_NAMES
 from content.notice_form import local_text
-from content.routes import bp, done_redirect, flash, page, staff_required
+from content.pages import done_redirect, flash, page, posted, say
+from core import request_ctx
+from core.charity import CharityError, SaveCampaign, save_campaign
 from core.models import CharityCampaign, Notice
 from core.notices import effective_state
 
@@ -38,7 +39,7 @@ class CampaignForm:
 
     @classmethod
     def from_request(cls, request: Request) -> CampaignForm:
-        form = request.form
+        form = posted(request)
 
         def text(name: str) -> str:
             return (form.get(name) or "").replace("\r\n", "\n").replace("\x00", "").strip()
@@ -50,18 +51,18 @@ class CampaignForm:
         """(Chinese errors, starts_on, ends_on): every field is checked, nothing raised."""
         errors: list[str] = []
         if not self.title:
-            errors.append(ERRORS["charity_title_required"])
+            errors.append(say("charity_title_required"))
         elif len(self.title) > TITLE_MAX:
-            errors.append(ERRORS["charity_title_too_long"])
+            errors.append(say("charity_title_too_long"))
         starts, ends = _date(self.starts_on), _date(self.ends_on)
         if starts is None:
-            errors.append(ERRORS["charity_starts_bad"])
+            errors.append(say("charity_starts_bad"))
         if ends is None:
-            errors.append(ERRORS["charity_ends_bad"])
+            errors.append(say("charity_ends_bad"))
         if starts and ends and ends < starts:
-            errors.append(ERRORS["charity_date_order"])
+            errors.append(say("charity_date_order"))
         if len(self.intro) > INTRO_MAX:
-            errors.append(ERRORS["charity_intro_too_long"])
+            errors.append(say("charity_intro_too_long"))
         return errors, starts, ends
 
 
@@ -72,11 +73,6 @@ def _date(text: str) -> date | None:
         return None
     # A sane window: the campaign's days are turned into UTC moments, which year 1 cannot be.
     return parsed if 2000 <= parsed.year <= 2100 else None
-
-
-def _snapshot(c: CharityCampaign) -> dict[str, object]:
-    return {"title": c.title, "starts_on": c.starts_on.isoformat(), "ends_on": c.ends_on.isoformat(),
-            "published": c.published}
 
 
 @bp.get("/console/charity")
@@ -97,7 +93,7 @@ async def _editor(request: Request, campaign: CharityCampaign | None, form: Camp
     context: dict[str, Any] = {"campaign": campaign, "form": form, "errors": errors or [],
                                "preview": preview, "events": [], "notices": []}
     if campaign is not None:
-        now = datetime.now(UTC)
+        now = request_ctx.now(request)
         context["events"] = await campaign_events(campaign)
         for event in context["events"]:
             event["when"] = local_text(datetime.fromisoformat(event["starts_at"]))
@@ -107,10 +103,6 @@ async def _editor(request: Request, campaign: CharityCampaign | None, form: Camp
                                "state": NOTICE_STATE_NAMES[effective_state(n.status, n.publish_at, now)]}
                               for n in rows]
     return page("charity_edit.html", status, staff=request.ctx.staff, done=flash(request), **context)
-
-
-def _not_found(request: Request) -> HTTPResponse:
-    return page("error.html", 404, staff=request.ctx.staff, message=ERRORS["charity_not_found"])
 
 
 @bp.get("/console/charity/new")
@@ -133,7 +125,7 @@ async def charity_create(request: Request) -> HTTPResponse:
 async def charity_edit(request: Request, campaign_id: int) -> HTTPResponse:
     campaign = await find_campaign(campaign_id)
     if campaign is None:
-        return _not_found(request)
+        raise CharityError("charity_not_found")
     return await _editor(request, campaign, CampaignForm.from_campaign(campaign))
 
 
@@ -143,7 +135,7 @@ async def charity_edit(request: Request, campaign_id: int) -> HTTPResponse:
 async def charity_update(request: Request, campaign_id: int) -> HTTPResponse:
     campaign = await find_campaign(campaign_id)
     if campaign is None:
-        return _not_found(request)
+        raise CharityError("charity_not_found")
     return await _submit(request, campaign)
 
 
@@ -151,18 +143,14 @@ async def _submit(request: Request, campaign: CharityCampaign | None) -> HTTPRes
     form = CampaignForm.from_request(request)
     errors, starts, ends = form.check()
     intro_html = render(form.intro) if len(form.intro) <= INTRO_MAX else ""
-    action = request.form.get("action") or "save"
+    action = posted(request).get("action") or "save"
     if action == "preview" or errors or starts is None or ends is None:
         return await _editor(request, campaign, form, status=422 if errors else 200, errors=errors,
                              preview=intro_html if action == "preview" else None)
-    staff = request.ctx.staff
-    before = _snapshot(campaign) if campaign else None
-    async with in_transaction():
-        if campaign is None:
-            campaign = CharityCampaign()
-        campaign.title, campaign.starts_on, campaign.ends_on = form.title, starts, ends
-        campaign.intro, campaign.intro_html, campaign.published = form.intro, intro_html, form.published
-        await campaign.save()
-        await record(staff, "charity.update" if before else "charity.create", campaign.id,
-                     before=before, after=_snapshot(campaign))
-    return done_redirect(f"/console/charity/{campaign.id}", "charity_saved")
+    cmd = SaveCampaign(form.title, starts, ends, form.intro, intro_html, form.published)
+    try:
+        saved = await save_campaign(request.ctx.staff, campaign.id if campaign else None, cmd)
+    except CharityError as exc:
+        return await _editor(request, campaign, form, status=status_for(exc.code),
+                             errors=[say(exc.code, exc.params)])
+    return done_redirect(f"/console/charity/{saved.id}", "charity_saved")

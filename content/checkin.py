@@ -12,9 +12,10 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
+from content.blueprint import bp, staff_required
 from content.bookings_common import console_error, service_names
 from content.messages import DONE
-from content.routes import bp, page, staff_required
+from content.pages import page
 from core.booking import BookingError
 from core.booking.commands import CheckIn
 from core.booking.export import local_date, local_moment, local_span, masked_names

@@ -18,9 +18,11 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 from tortoise.functions import Sum
 
-from content import charts, kb_unanswered
-from content.routes import bp, flash, page, staff_required
-from core import stats, tz, urgent
+import content.charts as charts
+import content.kb_unanswered as kb_unanswered
+from content.blueprint import bp, staff_required
+from content.pages import flash, page
+from core import request_ctx, stats, tz, urgent
 from core.booking.rules import DEFAULT_RULES
 from core.models import Booking, Slot
 
@@ -107,7 +109,7 @@ async def dashboard_context(now: datetime) -> dict[str, Any]:
     message_series = [charts.Series(name, [counted[m][d] for d in days]) for m, name in MESSAGE_SERIES]
     message_table = by_day("渠道与结果", labels, message_series)
 
-    top = await kb_unanswered.groups(kb_unanswered.recent(), limit=TOP_UNANSWERED)
+    top = await kb_unanswered.groups(kb_unanswered.recent(now), limit=TOP_UNANSWERED)
     return {
         "urgent_open": await urgent.open_count(),
         "booking_chart": charts.bar_chart(labels, booking_series,
@@ -129,5 +131,5 @@ async def dashboard_context(now: datetime) -> dict[str, Any]:
 @openapi.exclude()
 @staff_required()
 async def home(request: Request) -> HTTPResponse:
-    context = await dashboard_context(datetime.now(UTC))
+    context = await dashboard_context(request_ctx.now(request))
     return page("dashboard.html", staff=request.ctx.staff, done=flash(request), **context)

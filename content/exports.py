@@ -6,9 +6,10 @@ from sanic import Request
 from sanic.response import HTTPResponse, raw
 from sanic_ext import openapi
 
-from content import audit
+from content.blueprint import bp, staff_required
 from content.bookings_common import console_error, day_bounds, parse_day, service_names, staff_text
-from content.routes import bp, page, staff_required
+from content.pages import page
+from core import audit
 from core.booking import BookingError
 from core.booking.bulk import MAX_RANGE_DAYS
 from core.booking.export import booking_row, content_disposition, local_date, to_csv, to_xlsx

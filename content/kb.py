@@ -8,22 +8,21 @@ page already answers from the new text.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
-from tortoise.exceptions import DoesNotExist
-from tortoise.transactions import in_transaction
 
-from content import audit, kb_forms
+import content.kb_forms as kb_forms
+from content.blueprint import bp, staff_required, status_for
 from content.kb_forms import apply_now
-from content.messages import ERRORS
-from content.routes import bp, done_redirect, flash, page, staff_required
-from core import kb, tz
-from core.models import KbEntry, UnansweredQuestion
+from content.pages import done_redirect, flash, page, posted, say
+from core import kb, kb_curation, request_ctx, tz
+from core.errors import DomainError
+from core.models import KbEntry
 
 PAGE_SIZE = 50
 EDITOR = ("editor",)
@@ -76,8 +75,8 @@ def _form_page(request: Request, values: dict[str, str], *, new: bool, errors: l
 @openapi.exclude()
 @staff_required(*EDITOR)
 async def kb_new(request: Request) -> HTTPResponse:
-    question = (request.args.get("question") or "").strip()[:kb_forms.MAX_QUESTION_CHARS]
-    values = kb_forms.blank_form(question, tz.local_day(datetime.now(UTC)))
+    question = (request.args.get("question") or "").strip()[:kb_curation.MAX_QUESTION_CHARS]
+    values = kb_forms.blank_form(question, tz.local_day(request_ctx.now(request)))
     return _form_page(request, values, new=True, resolves=request.args.get("resolves") or "")
 
 
@@ -85,43 +84,22 @@ async def kb_new(request: Request) -> HTTPResponse:
 @openapi.exclude()
 @staff_required(*EDITOR)
 async def kb_create(request: Request) -> HTTPResponse:
-    values = kb_forms.form_values(request.form)
-    resolves = request.form.get("resolves") or ""
+    values = kb_forms.form_values(posted(request))
+    resolves = posted(request).get("resolves") or ""
     entry, errors = kb_forms.parse(values, new=True)
     if entry is None:
         return _form_page(request, values, new=True, errors=errors, status=422, resolves=resolves)
-    staff = request.ctx.staff
     try:
-        async with in_transaction():
-            await kb.save_entry(entry, create=True)
-            await audit.record(staff, "kb.create", entry.id, after=kb_forms.audit_dict(entry))
-            if resolves:
-                await _resolve_group(staff, resolves, entry.id)
-    except kb.EntryConflict:
-        return _form_page(request, values, new=True, errors=[ERRORS["kb_id_taken"]], status=409,
-                          resolves=resolves)
+        await kb_curation.create(request.ctx.staff, entry, now=request_ctx.now(request), resolves=resolves)
+    except kb_curation.EntryConflict as exc:
+        return _form_page(request, values, new=True, errors=[say(exc.code)],
+                          status=status_for(exc.code), resolves=resolves)
     await apply_now(request.app)
     return done_redirect(f"/console/kb/{entry.id}", "kb_created")
 
 
-async def _resolve_group(staff: Any, normalized: str, entry_id: str) -> int:
-    """The unanswered questions an entry was made for are handled: drop them, audited."""
-    rows = UnansweredQuestion.filter(normalized=normalized)
-    count = await rows.count()
-    if count:
-        await rows.delete()
-        await audit.record(staff, "kb.unanswered_resolve", normalized,
-                           before={"normalized": normalized, "count": count},
-                           after={"entry": entry_id})
-    return count
-
-
 async def _load(entry_id: str) -> KbEntry | None:
     return await KbEntry.get_or_none(id=entry_id)
-
-
-def _not_found(request: Request) -> HTTPResponse:
-    return page("error.html", 404, staff=request.ctx.staff, message=ERRORS["kb_not_found"])
 
 
 @bp.get("/console/kb/<entry_id:str>")
@@ -130,7 +108,7 @@ def _not_found(request: Request) -> HTTPResponse:
 async def kb_edit(request: Request, entry_id: str) -> HTTPResponse:
     row = await _load(entry_id)
     if row is None:
-        return _not_found(request)
+        raise DomainError("kb_not_found")
     values = kb_forms.form_from_entry(kb.entry_from_row(row))
     return _form_page(request, values, new=False, modified=row.modified_at.isoformat())
 
@@ -139,31 +117,26 @@ async def kb_edit(request: Request, entry_id: str) -> HTTPResponse:
 @openapi.exclude()
 @staff_required(*EDITOR)
 async def kb_save(request: Request, entry_id: str) -> HTTPResponse:
-    row = await _load(entry_id)
-    if row is None:
-        return _not_found(request)
-    values = kb_forms.form_values(request.form, entry_id)
-    modified = request.form.get("modified") or ""
+    if await _load(entry_id) is None:
+        raise DomainError("kb_not_found")
+    values = kb_forms.form_values(posted(request), entry_id)
+    modified = posted(request).get("modified") or ""
     entry, errors = kb_forms.parse(values, new=False)
     if entry is None:
         return _form_page(request, values, new=False, errors=errors, status=422, modified=modified)
-    if entry == kb.entry_from_row(row):
-        return done_redirect(f"/console/kb/{entry_id}", "kb_saved")  # nothing changed, nothing logged
     try:
         expect = datetime.fromisoformat(modified) if modified else None
     except ValueError:
         expect = None
     try:
-        async with in_transaction():
-            before = await kb.save_entry(entry, create=False, expect_modified=expect)
-            old, new = kb_forms.changes(before, entry)
-            await audit.record(request.ctx.staff, "kb.update", entry_id, before=old, after=new)
-    except kb.EntryConflict:
-        return _form_page(request, values, new=False, errors=[ERRORS["kb_conflict"]], status=409,
-                          modified=modified)
-    except DoesNotExist:
-        return _not_found(request)
-    await apply_now(request.app)
+        changed = await kb_curation.update(request.ctx.staff, entry, now=request_ctx.now(request),
+                                       expect_modified=expect)
+    except kb_curation.EntryConflict as exc:
+        # The editor's input stays on the page, with the conflict beside it.
+        return _form_page(request, values, new=False, errors=[say(exc.code)],
+                          status=status_for(exc.code), modified=modified)
+    if changed:
+        await apply_now(request.app)
     return done_redirect(f"/console/kb/{entry_id}", "kb_saved")
 
 
@@ -171,15 +144,7 @@ async def kb_save(request: Request, entry_id: str) -> HTTPResponse:
 @openapi.exclude()
 @staff_required(*EDITOR)
 async def kb_set_active(request: Request, entry_id: str) -> HTTPResponse:
-    if await _load(entry_id) is None:
-        return _not_found(request)
-    active = request.form.get("active") == "1"
-    async with in_transaction():
-        if await kb.set_active(entry_id, active):
-            await audit.record(request.ctx.staff, "kb.activate" if active else "kb.deactivate",
-                               entry_id, before={"active": not active}, after={"active": active})
+    active = posted(request).get("active") == "1"
+    await kb_curation.set_active(request.ctx.staff, entry_id, active, now=request_ctx.now(request))
     await apply_now(request.app)
     return done_redirect(f"/console/kb/{entry_id}", "kb_activated" if active else "kb_deactivated")
-
-
-from content import kb_ask, kb_unanswered  # noqa: E402,F401 - their routes join the blueprint

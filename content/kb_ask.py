@@ -9,8 +9,9 @@ from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from content import kb_forms
-from content.routes import bp, page, staff_required
+import content.kb_forms as kb_forms
+from content.blueprint import bp, staff_required
+from content.pages import page
 from knowledge.normalise import MAX_INPUT_CHARS
 
 HITS_SHOWN = 10

@@ -1,8 +1,9 @@
-"""The knowledge-entry form as plain functions: form fields ⇄ ``Entry``, validation, audit diffs.
+"""The knowledge-entry form as plain functions: form fields ⇄ ``Entry``, validation.
 
 Validation is the import command's (``knowledge.entries.validate``) plus what only a form needs:
 the database's column limits, topics from the category's list, and reserved ids. Plus
-``apply_now``, which every KB form handler calls once its change is committed.
+``apply_now``, which every KB form handler calls once its change is committed. The audit diffs
+are the service's (``core.kb_curation``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from sanic import Sanic
 
-from content.messages import ERRORS
+from content.pages import say
 from knowledge.entries import ACTIONS, KINDS, MAX_ANSWER_CHARS, Entry, EntryError, entry_from_dict, validate
 from knowledge.evaluate import load_taxonomy
 from knowledge.render import CONTACT_LABELS
@@ -27,7 +28,6 @@ log = logging.getLogger("baoshan.console.kb")
 # Static console paths under /console/kb/ that an entry id must not shadow.
 RESERVED_IDS = frozenset({"new", "ask", "unanswered", "review"})
 MAX_LINES = 200
-MAX_QUESTION_CHARS = 200
 # Column sizes of kb_entry (PostgreSQL refuses longer values; SQLite would silently keep them).
 _LIMITS = {"title": ("标题", 200), "source": ("来源", 200), "department": ("部门", 100),
            "link": ("链接", 500)}
@@ -87,50 +87,34 @@ def parse(values: Mapping[str, str], *, new: bool) -> tuple[Entry | None, list[s
     questions, keywords, topics = (lines(values["questions"]), split_keywords(values["keywords"]),
                                    lines(values["topics"]))
     if new and values["id"] in RESERVED_IDS:
-        problems.append(ERRORS["kb_id_reserved"].format(detail=values["id"]))
+        problems.append(say("kb_id_reserved", {"detail": values["id"]}))
     if max(len(questions), len(keywords), len(topics)) > MAX_LINES:
-        problems.append(ERRORS["kb_too_many_lines"].format(detail=MAX_LINES))
+        problems.append(say("kb_too_many_lines", {"detail": MAX_LINES}))
     for field, (label, limit) in _LIMITS.items():
         if len(values[field].strip()) > limit:
-            problems.append(ERRORS["kb_too_long"].format(field=label, detail=limit))
+            problems.append(say("kb_too_long", {"field": label, "detail": limit}))
     link = values["link"].strip()
     if link and not link.startswith(("https://", "http://")):
-        problems.append(ERRORS["kb_bad_link"])
+        problems.append(say("kb_bad_link"))
     try:
         entry = entry_from_dict({**values, "questions": questions, "keywords": keywords,
                                  "topics": topics, "active": values["active"] == "on",
                                  "updated": values["updated"].strip() or None})
     except EntryError:
-        return None, [*problems, ERRORS["kb_bad_date"]]
+        return None, [*problems, say("kb_bad_date")]
     if entry.kind != "entry":
         entry = _without_category(entry)
     where = f"{entry.id or '(无 id)'}: "
     problems += [p.removeprefix(where) for p in validate(entry, categories())]
     if entry.kind == "entry" and entry.category in categories():
         allowed = set(categories()[entry.category][1])
-        problems += [ERRORS["kb_bad_topic"].format(detail=t) for t in entry.topics if t not in allowed]
+        problems += [say("kb_bad_topic", {"detail": t}) for t in entry.topics if t not in allowed]
     return (None, problems) if problems else (entry, [])
 
 
 def _without_category(entry: Entry) -> Entry:
     # Hand-overs and small talk belong to no category; a leftover choice would only mislead.
     return replace(entry, category="", topics=())
-
-
-def audit_dict(entry: Entry) -> dict[str, Any]:
-    data = entry.to_dict()
-    data["updated"] = entry.updated.isoformat() if entry.updated else None
-    return data
-
-
-def changes(before: Entry | None, after: Entry) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """(before, after) of the fields that differ, for the audit log; a new entry has no before."""
-    new = audit_dict(after)
-    if before is None:
-        return None, new
-    old = audit_dict(before)
-    keys = [k for k in new if old.get(k) != new[k]]
-    return {k: old.get(k) for k in keys}, {k: new[k] for k in keys}
 
 
 def blank_form(question: str = "", today: dt.date | None = None) -> dict[str, str]:

@@ -17,14 +17,13 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 from tortoise.functions import Count, Max
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
-from content import audit
+from content.blueprint import bp, staff_required, status_for
 from content.kb_unanswered import CHANNEL_NAMES, CHANNELS, form_field, when
-from content.messages import ERRORS
-from content.routes import bp, done_redirect, flash, page, staff_required
-from core import kb
+from content.pages import done_redirect, flash, page, say
+from core import kb_curation
 from core.answer_review import REVIEW_MARGIN
+from core.errors import DomainError
 from core.models import AnswerReview, KbEntry
 from core.pii import mask_free_text
 
@@ -50,11 +49,8 @@ class Group:
     margin: float = 0.0
 
 
-def reviews(reason: str = "", channel: str = "") -> QuerySet[AnswerReview]:
-    """Residents' rows by default; the simulator's only when asked for (as for unanswered)."""
-    qs = AnswerReview.filter(channel=channel) if channel else \
-        AnswerReview.exclude(channel=kb.SIMULATOR_CHANNEL)
-    return qs.filter(reason=reason) if reason else qs
+# Residents' rows by default; the simulator's only when asked for (as for unanswered).
+reviews = kb_curation.reviews
 
 
 async def groups(qs: QuerySet[AnswerReview], *, limit: int, offset: int = 0) -> list[Group]:
@@ -110,18 +106,10 @@ async def kb_review_dismiss(request: Request) -> HTTPResponse:
     normalized, entry_id = form_field(request, "normalized"), form_field(request, "entry_id")
     reason = _choice(form_field(request, "reason"), REASON_NAMES)
     channel = _choice(form_field(request, "channel"), CHANNELS)
-    # Only the rows the page showed: dismissing a staff trial leaves residents' rows alone.
-    rows = reviews(reason, channel).filter(normalized=normalized, entry_id=entry_id)
-    sample = await rows.order_by("-id").first() if reason else None
-    if sample is None:
-        return await _render(request, ERRORS["kb_group_missing"], 404)
-    async with in_transaction():
-        count = await rows.count()
-        await rows.delete()
-        await audit.record(request.ctx.staff, "kb.review_dismiss", entry_id,
-                           before={"text": mask_free_text(sample.text), "reason": reason,
-                                   "count": count, "channel": channel or "residents"},
-                           after=None)
+    try:
+        await kb_curation.dismiss_review(request.ctx.staff, normalized, entry_id, reason, channel)
+    except DomainError as exc:
+        return await _render(request, say(exc.code, exc.params), status_for(exc.code))
     query = urlencode({k: v for k, v in (("reason", form_field(request, "filter")),
                                          ("channel", channel)) if v})
     return done_redirect("/console/kb/review" + (f"?{query}" if query else ""),

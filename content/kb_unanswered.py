@@ -7,8 +7,8 @@ was deleted and why).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,16 +17,14 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 from tortoise.functions import Count, Max
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
-from content import audit, kb_forms
+from content.blueprint import bp, staff_required, status_for
 from content.kb_forms import apply_now
-from content.messages import ERRORS
-from content.routes import bp, done_redirect, flash, page, staff_required
-from core import kb, tz
+from content.pages import done_redirect, flash, page, say
+from core import kb, kb_curation, request_ctx, tz
+from core.errors import DomainError
 from core.models import KbEntry, UnansweredQuestion
 from core.pii import mask_free_text
-from knowledge.entries import Entry
 
 PAGE_SIZE = 30
 CHANNELS = {"": "居民提问（公众号和接口）", "wechat": "公众号", "api": "知识库接口",
@@ -56,11 +54,8 @@ class Group:
     answered_now: bool = False
 
 
-def questions(channel: str = "", since: datetime | None = None) -> QuerySet[UnansweredQuestion]:
-    """Residents' questions by default; the simulator's only when asked for."""
-    qs = UnansweredQuestion.filter(channel=channel) if channel else \
-        UnansweredQuestion.exclude(channel=kb.SIMULATOR_CHANNEL)
-    return qs.filter(created_at__gte=since) if since else qs
+# Residents' questions by default; the simulator's only when asked for.
+questions = kb_curation.unanswered
 
 
 async def groups(qs: QuerySet[UnansweredQuestion], *, limit: int, offset: int = 0) -> list[Group]:
@@ -115,7 +110,7 @@ async def _render(request: Request, error: str = "", status: int = 200) -> HTTPR
                 channel=channel, channels=CHANNELS, channel_names=CHANNEL_NAMES, when=when,
                 entries=entries,
                 new_url=lambda g: "/console/kb/new?" + urlencode(
-                    {"question": g.text[:kb_forms.MAX_QUESTION_CHARS], "resolves": g.normalized}),
+                    {"question": g.text[:kb_curation.MAX_QUESTION_CHARS], "resolves": g.normalized}),
                 page_url=lambda n: "/console/kb/unanswered?" + urlencode({**keep, "page": n}))
 
 
@@ -126,72 +121,41 @@ async def kb_unanswered(request: Request) -> HTTPResponse:
     return await _render(request)
 
 
+# A waiting question's entry is picked from a list: one gone meanwhile is bad input, not a 404.
+_ATTACH_STATUS = {"kb_not_found": 422}
+
+
 @bp.post("/console/kb/unanswered/attach")
 @openapi.exclude()
 @staff_required("editor")
 async def kb_unanswered_attach(request: Request) -> HTTPResponse:
     """Adds the question as a phrasing of an existing entry; the group is then handled."""
-    normalized = form_field(request, "normalized")
-    text = " ".join(form_field(request, "text").split())
-    entry_id = form_field(request, "entry_id").strip()
-    if not text:
-        return await _render(request, ERRORS["kb_question_empty"], 422)
-    if len(text) > kb_forms.MAX_QUESTION_CHARS:
-        return await _render(request, ERRORS["kb_question_too_long"], 422)
-    row = await KbEntry.get_or_none(id=entry_id)
-    if row is None:
-        return await _render(request, ERRORS["kb_not_found"], 422)
-    entry = kb.entry_from_row(row)
     try:
-        async with in_transaction():
-            await _attach(request, entry, row.modified_at, text, normalized)
-    except kb.EntryConflict:
-        return await _render(request, ERRORS["kb_conflict_retry"], 409)
+        await kb_curation.attach(request.ctx.staff, form_field(request, "entry_id"),
+                             form_field(request, "text"), form_field(request, "normalized"),
+                             now=request_ctx.now(request))
+    except DomainError as exc:
+        status = _ATTACH_STATUS.get(exc.code) or status_for(exc.code)
+        return await _render(request, say(exc.code, exc.params), status)
     await apply_now(request.app)
     return done_redirect("/console/kb/unanswered", "kb_attached")
-
-
-async def _attach(request: Request, entry: Entry, modified: datetime, text: str, normalized: str) -> None:
-    if text not in entry.questions:
-        # Against the version read: a phrasing added meanwhile by someone else is not lost.
-        before = await kb.save_entry(replace(entry, questions=(*entry.questions, text)), create=False,
-                                     expect_modified=modified)
-        assert before is not None
-        await audit.record(request.ctx.staff, "kb.add_question", entry.id,
-                           before={"questions": list(before.questions)},
-                           after={"questions": [*before.questions, text]})
-    rows = UnansweredQuestion.filter(normalized=normalized)
-    count = await rows.count()
-    if count:
-        await rows.delete()
-        await audit.record(request.ctx.staff, "kb.unanswered_resolve", normalized,
-                           before={"normalized": normalized, "count": count},
-                           after={"entry": entry.id, "question": text})
 
 
 @bp.post("/console/kb/unanswered/dismiss")
 @openapi.exclude()
 @staff_required("editor")
 async def kb_unanswered_dismiss(request: Request) -> HTTPResponse:
-    normalized = form_field(request, "normalized")
     channel = form_field(request, "channel")
     channel = channel if channel in CHANNELS else ""
-    # Only the rows the page showed: dismissing a staff trial leaves residents' questions alone.
-    rows = questions(channel).filter(normalized=normalized)
-    sample = await rows.order_by("-id").first()
-    if sample is None:
-        return await _render(request, ERRORS["kb_group_missing"], 404)
-    async with in_transaction():
-        count = await rows.count()
-        await rows.delete()
-        await audit.record(request.ctx.staff, "kb.unanswered_dismiss", normalized,
-                           before={"text": mask_free_text(sample.text), "count": count,
-                                   "channel": channel or "residents"},
-                           after=None)
+    try:
+        await kb_curation.dismiss_unanswered(request.ctx.staff, form_field(request, "normalized"),
+                                         channel)
+    except DomainError as exc:
+        return await _render(request, say(exc.code, exc.params), status_for(exc.code))
     return done_redirect("/console/kb/unanswered" + (f"?channel={channel}" if channel else ""),
                          "kb_dismissed")
 
 
-def recent(days: int = 30) -> QuerySet[UnansweredQuestion]:
+def recent(now: datetime, days: int = 30) -> QuerySet[UnansweredQuestion]:
     """Residents' unanswered questions of the last ``days`` days (the dashboard's window)."""
-    return questions(since=datetime.now(UTC) - timedelta(days=days))
+    return questions(since=now - timedelta(days=days))

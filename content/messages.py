@@ -1,101 +1,12 @@
-"""Chinese text of the staff console, keyed by code."""
+"""Labels of the staff console, and the booking pages' ``?done=`` confirmations.
 
-ERRORS: dict[str, str] = {
-    # One text for an unknown name, a wrong password and a locked account alike (#19): the
-    # login page must not tell an outsider which accounts exist. Staff see locks on the 账号 page.
-    "bad_credentials": ("用户名或密码不正确，或账号因连续输错5次已暂时锁定。"
-                        "请核对后重试；已锁定的账号15分钟后自动解锁，也可请管理员解锁。"),
-    "login_rate_limited": "登录尝试过于频繁，请1分钟后再试。",
-    "csrf": "页面已过期，请刷新后重新提交。",
-    "forbidden": "您的账号没有权限访问此页面。",
-    "bad_username": "用户名只能使用小写字母、数字、下划线、点和连字符，最长64位。",
-    "bad_role": "角色只能是 admin、editor 或 registrar。",
-    "weak_password": "密码至少需要8位。",
-    "username_taken": "该用户名已存在。",
-    # notices and charity week (content/notices.py, content/charity.py, content/public.py)
-    "notice_not_found": "找不到该通知。",
-    "notice_title_required": "请填写标题。",
-    "notice_title_too_long": "标题最多120字。",
-    "notice_summary_too_long": "摘要最多300字。",
-    "notice_body_too_long": "正文最多50000字。",
-    "notice_bad_action": "不支持的操作，请使用页面上的按钮。",
-    "notice_cannot_save": "当前状态下不能保存。",
-    "notice_cannot_draft": "当前状态下不能改回草稿。",
-    "notice_cannot_schedule": "已发布或已归档的通知不能定时发布，请先改回草稿。",
-    "notice_cannot_publish": "已归档的通知不能直接发布，请先改回草稿。",
-    "notice_cannot_archive": "只有已发布的通知可以归档；草稿和尚未到时间的定时通知请改回草稿或直接修改。",
-    "notice_schedule_missing": "定时发布需要填写发布时间。",
-    "notice_schedule_past": "定时发布的时间必须晚于现在（北京时间）。",
-    "notice_bad_time": "发布时间格式不正确，请按“年-月-日 时:分”填写。",
-    "notice_cover_empty": "所选的封面图片是空文件。",
-    "notice_cover_too_big": "封面图片不能超过2MB，请压缩后再上传。",
-    "notice_cover_type": "封面只能是 PNG、JPEG 或 WebP 图片（按文件内容判断，改扩展名无效）。",
-    "notice_bad_campaign": "所选的慈善周活动不存在。",
-    "upload_too_large": ("提交的内容太大，没有保存。封面图片请压缩到2MB以内、正文请精简，"
-                         "再返回上一页重新提交。"),
-    "notice_conflict": ("该通知在您编辑期间已被他人保存。您的输入仍在下方；"
-                        "请另开页面查看最新内容，合并后再保存。"),
-    "notice_public_missing": "该通知不存在、尚未发布或已撤下。",
-    "kb_public_missing": "该问答不存在或已下线。您可以在“宝山民政”公众号中直接输入问题咨询。",
-    "charity_not_found": "找不到该慈善周活动。",
-    "charity_title_required": "请填写活动名称。",
-    "charity_title_too_long": "活动名称最多120字。",
-    "charity_starts_bad": "请正确填写开始日期（例如 2026-09-01）。",
-    "charity_ends_bad": "请正确填写结束日期（例如 2026-09-07）。",
-    "charity_date_order": "结束日期不能早于开始日期。",
-    "charity_intro_too_long": "活动介绍最多20000字。",
-    "charity_public_missing": "目前没有正在进行或即将开始的慈善周活动。",
-    "staff_not_found": "找不到该账号。",
-    "staff_self": "不能修改自己的角色或停用自己的账号，请让另一位管理员操作。",
-    "staff_bad_action": "不支持的操作。",
-    "settings_bad_section": "请选择要保存的设置项。",
-    "settings_welcome_too_long": "欢迎语最多600字。",
-    "settings_contact_too_long": "“{field}”最多120字。",
-    "settings_contact_bad_char": "“{field}”中不能包含“$”符号。",
-    "settings_holiday_bad_date": "节假日日期“{detail}”格式不对，请写成 2026-10-01 这样的格式，每行一个。",
-    "settings_holidays_too_many": "节假日最多400个日期。",
-    # knowledge base, dashboard and chat simulator (content/kb*.py, dashboard.py, simulator.py)
-    "kb_not_found": "找不到该知识条目。",
-    "kb_id_taken": "该 id 已被其他条目使用，请换一个。",
-    "kb_id_reserved": "“{detail}”是页面地址的保留字，不能用作 id，请换一个。",
-    "kb_conflict": "该条目在您编辑期间已被他人保存。您的输入仍在下方；请另开页面查看最新内容，合并后再保存。",
-    "kb_bad_topic": "主题“{detail}”不在所选分类的主题表中。",
-    "kb_bad_date": "更新日期格式应为 YYYY-MM-DD。",
-    "kb_too_long": "{field}最多 {detail} 字。",
-    "kb_bad_link": "链接须以 https:// 或 http:// 开头。",
-    "kb_too_many_lines": "问法或关键词太多（每项最多 {detail} 条）。",
-    "kb_question_empty": "要添加的问法为空。",
-    "kb_question_too_long": "问法最多 200 字。",
-    "kb_group_missing": "这组问题已被处理或不存在。",
-    "kb_conflict_retry": "该条目刚被他人修改，没有加入问法，请再试一次。",
-    "sim_empty": "请输入要发送的内容，或选择一个事件。",
-    "sim_too_long": "消息最多 600 字。",
-    "sim_bad_event": "不支持的事件。",
-    "sim_bad_key": "请选择或填写菜单按钮的 key。",
-    "sim_no_aes": "未配置消息加解密密钥（WECHAT_ENCODING_AES_KEY），无法模拟加密（安全）模式。",
-    "sim_unreachable": "无法连接本服务的公众号回调地址（{detail}）。",
-    "sim_rejected": "回调拒绝了这条消息：HTTP {detail}。",
-    "sim_bad_reply": "回调的回复无法解析，或加密回复的签名校验失败。",
-}
+Coded messages (errors a ``DomainError`` carries, ``?done=`` confirmations) live in
+``core.catalogue.staff``. What stays here are labels: names of roles and notice states and the
+simulator's notes, which no service raises and no other face shows.
+"""
 
-# One-line confirmations shown after a form is saved (?done=code), keyed by code.
+# Booking pages' confirmations (?done=code); the console reads core.catalogue.staff's first.
 DONE: dict[str, str] = {
-    "urgent_handled": "已标记为已处理。",
-    "saved": "已保存。",
-    "notice_saved": "通知已保存。",
-    "notice_drafted": "通知已改为草稿，居民看不到它。",
-    "notice_scheduled": "通知已设为定时发布，到时间后自动公开。",
-    "notice_published": "通知已发布。",
-    "notice_archived": "通知已归档，居民将不再看到它。",
-    "charity_saved": "慈善周活动已保存。",
-    "staff_added": "账号已创建，请把初始密码当面告知同事并提醒其登录后妥善保管。",
-    "kb_created": "条目已创建，机器人几秒内即可用它回答。",
-    "kb_saved": "条目已保存，机器人几秒内即按新内容回答。",
-    "kb_deactivated": "条目已停用（没有删除，可随时恢复）。",
-    "kb_activated": "条目已恢复启用。",
-    "kb_attached": "已把该问题作为一种问法加到条目中，这组未答问题已处理。",
-    "kb_dismissed": "这组未答问题已标记为已处理。",
-    "kb_review_dismissed": "这组待复核回答已标记为已处理。",
     "slot_bulk_opened": ("已开放 {opened} 个号源，跳过周末 {weekends} 天、节假日 {holidays} 天、"
                          "重复 {duplicates} 个。"),
     "slot_bulk_past": "另有 {past} 个今天已过开始时间的时段未开放。",

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from sanic import Request
 
 from content.markdown import render, summary_of
-from content.messages import ERRORS
+from content.pages import say
 from core.models import CharityCampaign, Notice
-from core.notices import NoticeRuleError, check_cover
+from core.notices import NoticeRuleError, SaveNotice, check_cover
 from core.tz import SHANGHAI
 
 TITLE_MAX = 120
@@ -93,6 +93,13 @@ class Checked:
     cover: tuple[bytes, str] | None  # a new cover (bytes, content type), if one was given
     errors: list[str] = field(default_factory=list)
 
+    def command(self, action: str, form: NoticeForm, expected: datetime | None) -> SaveNotice:
+        """The service's command for this submission (``expected``: the version loaded)."""
+        return SaveNotice(action=action, title=self.title, summary=self.summary, body=self.body,
+                          body_html=self.body_html, campaign_id=self.campaign_id,
+                          requested_at=self.requested_at, cover=self.cover,
+                          remove_cover=form.remove_cover, expected=expected)
+
 
 def _take_cover(request: Request, form: NoticeForm) -> tuple[bytes, str] | None:
     upload = request.files.get("cover") if request.files else None
@@ -119,37 +126,29 @@ async def check(request: Request, form: NoticeForm, action: str) -> Checked:
         cover = _take_cover(request, form)
     except NoticeRuleError as exc:
         form.pending_cover, form.pending_size = "", 0
-        errors.append(ERRORS[exc.code])
+        errors.append(say(exc.code, exc.params))
     if not form.title:
-        errors.append(ERRORS["notice_title_required"])
+        errors.append(say("notice_title_required"))
     elif len(form.title) > TITLE_MAX:
-        errors.append(ERRORS["notice_title_too_long"])
+        errors.append(say("notice_title_too_long"))
     if len(form.summary) > SUMMARY_MAX:
-        errors.append(ERRORS["notice_summary_too_long"])
+        errors.append(say("notice_summary_too_long"))
     if len(form.body) > BODY_MAX:
-        errors.append(ERRORS["notice_body_too_long"])
+        errors.append(say("notice_body_too_long"))
     campaign_id: int | None = None
     if form.campaign_id:
         wanted = int(form.campaign_id) if form.campaign_id.isdigit() and len(form.campaign_id) < 10 else 0
         if wanted and await CharityCampaign.filter(id=wanted).exists():
             campaign_id = wanted
         else:
-            errors.append(ERRORS["notice_bad_campaign"])
+            errors.append(say("notice_bad_campaign"))
     requested_at = None
     if action == "schedule" and form.publish_at:
         try:
             requested_at = parse_local(form.publish_at)
         except NoticeRuleError as exc:
-            errors.append(ERRORS[exc.code])
+            errors.append(say(exc.code, exc.params))
     body_html = render(form.body) if len(form.body) <= BODY_MAX else ""
     return Checked(title=form.title, summary=form.summary or summary_of(body_html), body=form.body,
                    body_html=body_html, campaign_id=campaign_id, requested_at=requested_at,
                    cover=cover, errors=errors)
-
-
-def snapshot(notice: Notice) -> dict[str, object]:
-    """What the audit log keeps of a notice: small fields only, never the body or the cover."""
-    return {"title": notice.title, "status": notice.status,
-            "publish_at": notice.publish_at.isoformat() if notice.publish_at else None,
-            "cover": notice.cover_type or None,
-            "campaign_id": notice.campaign_id}  # type: ignore[attr-defined]

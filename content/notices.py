@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sanic import Request
@@ -10,24 +10,22 @@ from sanic.request import RequestParameters
 from sanic.response import HTTPResponse, raw
 from sanic_ext import openapi
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
-from content.audit import record
 from content.auth import session_staff
-from content.messages import ERRORS, NOTICE_STATE_NAMES
-from content.notice_form import Checked, NoticeForm, check, local_text, snapshot
-from content.routes import SESSION_COOKIE, bp, done_redirect, flash, page, staff_required
-from core import limits
+from content.blueprint import SESSION_COOKIE, bp, staff_required, status_for
+from content.messages import NOTICE_STATE_NAMES
+from content.notice_form import NoticeForm, check, local_text
+from content.pages import done_redirect, flash, page, say
+from core import limits, request_ctx
 from core.models import CharityCampaign, Notice
-from core.notices import ALLOWED, MAX_ID, NoticeRuleError, effective_state, is_public, transition
+from core.notices import ALLOWED, MAX_ID, NoticeRuleError, effective_state, is_public, save_notice
 
 PER_PAGE = 50
 _LIST_FIELDS = ("id", "title", "status", "publish_at", "cover_type", "campaign_id", "created_at",
                 "updated_at")
-# The confirmation shown after each action, and the audit verb when the state changed.
+# The confirmation shown after each action.
 _DONE = {"save": "notice_saved", "draft": "notice_drafted", "schedule": "notice_scheduled",
          "publish": "notice_published", "archive": "notice_archived"}
-_VERB = {"draft": "draft", "scheduled": "schedule", "published": "publish", "archived": "archive"}
 
 
 def _state_filter(state: str, now: datetime) -> Q | None:
@@ -45,7 +43,7 @@ def _state_filter(state: str, now: datetime) -> Q | None:
 @openapi.exclude()
 @staff_required("editor")
 async def notice_list(request: Request) -> HTTPResponse:
-    now = datetime.now(UTC)
+    now = request_ctx.now(request)
     state = request.args.get("state") or ""
     raw_page = request.args.get("page") or "1"
     number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
@@ -69,16 +67,12 @@ async def notice_list(request: Request) -> HTTPResponse:
                 has_next=len(rows) > PER_PAGE)
 
 
-class _Conflict(Exception):
-    """Someone saved the notice after this form was loaded."""
-
-
 async def _editor(request: Request, notice: Notice | None, form: NoticeForm, *, status: int = 200,
                   errors: list[str] | None = None, preview: str | None = None,
                   modified: str | None = None) -> HTTPResponse:
     """``modified`` is the version the form was loaded from, carried through re-shown forms so a
     save after someone else's still counts as a conflict."""
-    now = datetime.now(UTC)
+    now = request_ctx.now(request)
     current = effective_state(notice.status, notice.publish_at, now) if notice else "draft"
     context: dict[str, Any] = {
         "notice": notice, "form": form, "errors": errors or [], "preview": preview,
@@ -97,10 +91,6 @@ async def _find(notice_id: int) -> Notice | None:
     return await Notice.get_or_none(id=notice_id) if 0 < notice_id <= MAX_ID else None
 
 
-def _not_found(request: Request) -> HTTPResponse:
-    return page("error.html", 404, staff=request.ctx.staff, message=ERRORS["notice_not_found"])
-
-
 @bp.get("/console/notices/new")
 @openapi.exclude()
 @staff_required("editor")
@@ -111,7 +101,7 @@ async def notice_new(request: Request) -> HTTPResponse:
 async def _signed_in(request: Request) -> bool:
     """Only a signed-in editor may send a cover-sized body (core.limits): anyone else's is refused
     before it is read. Roles and CSRF are checked as usual once the form has arrived."""
-    staff = await session_staff(request.cookies.get(SESSION_COOKIE), datetime.now(UTC))
+    staff = await session_staff(request.cookies.get(SESSION_COOKIE), request_ctx.now(request))
     return staff is not None and staff.role in ("editor", "admin")
 
 
@@ -130,7 +120,7 @@ async def notice_create(request: Request) -> HTTPResponse:
 async def notice_edit(request: Request, notice_id: int) -> HTTPResponse:
     notice = await _find(notice_id)
     if notice is None:
-        return _not_found(request)
+        raise NoticeRuleError("notice_not_found")
     return await _editor(request, notice, NoticeForm.from_notice(notice))
 
 
@@ -141,7 +131,7 @@ async def notice_edit(request: Request, notice_id: int) -> HTTPResponse:
 async def notice_update(request: Request, notice_id: int) -> HTTPResponse:
     notice = await _find(notice_id)
     if notice is None:
-        return _not_found(request)
+        raise NoticeRuleError("notice_not_found")
     return await _submit(request, notice)
 
 
@@ -152,7 +142,7 @@ async def notice_cover_preview(request: Request, notice_id: int) -> HTTPResponse
     """The cover as staff see it in the editor, whatever the notice's state."""
     notice = await _find(notice_id)
     if notice is None or not notice.cover or not notice.cover_type:
-        return _not_found(request)
+        raise NoticeRuleError("notice_not_found")
     return raw(bytes(notice.cover), content_type=notice.cover_type,
                headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-cache"})
 
@@ -175,55 +165,12 @@ async def _submit(request: Request, notice: Notice | None) -> HTTPResponse:
                              errors=checked.errors, preview=checked.body_html, modified=modified)
     if checked.errors:
         return await _editor(request, notice, form, status=422, errors=checked.errors, modified=modified)
-    now = datetime.now(UTC)
     try:
-        moved = transition(notice.status if notice else "draft", notice.publish_at if notice else None,
-                           action, now, checked.requested_at)
+        saved = await save_notice(request.ctx.staff, notice.id if notice else None,
+                                  checked.command(action, form, _expected(modified)),
+                                  now=request_ctx.now(request))
     except NoticeRuleError as exc:
-        status = 409 if exc.code.startswith("notice_cannot") or exc.code == "notice_bad_action" else 422
-        return await _editor(request, notice, form, status=status, errors=[ERRORS[exc.code]],
-                             modified=modified)
-    try:
-        saved = await _save(request, notice, checked, form, moved.status, moved.publish_at,
-                            _expected(modified))
-    except _Conflict:
-        return await _editor(request, notice, form, status=409, errors=[ERRORS["notice_conflict"]],
-                             modified=modified)
+        # Refused or overtaken: the editor's input stays on the page, the reason beside it.
+        return await _editor(request, notice, form, status=status_for(exc.code),
+                             errors=[say(exc.code, exc.params)], modified=modified)
     return done_redirect(f"/console/notices/{saved.id}", _DONE[action])
-
-
-async def _save(request: Request, notice: Notice | None, checked: Checked, form: NoticeForm,
-                status: str, publish_at: datetime | None, expected: datetime | None) -> Notice:
-    """Writes the notice and its audit rows in one transaction: all of it or none of it. Raises
-    _Conflict when the notice is no longer the version the form was loaded from (``expected``;
-    without one, the version read for this request)."""
-    staff = request.ctx.staff
-    before = snapshot(notice) if notice else None
-    old_status = notice.status if notice else "draft"
-    async with in_transaction():
-        if notice is None:
-            notice = Notice(author=staff.username)
-        # Write first, conditionally: of two saves from the same version exactly one matches,
-        # and the other editor's work is not overwritten.
-        elif not await Notice.filter(id=notice.id, updated_at=expected or notice.updated_at).update(
-                updated_at=datetime.now(UTC)):
-            raise _Conflict
-        notice.title, notice.summary = checked.title, checked.summary
-        notice.body, notice.body_html = checked.body, checked.body_html
-        notice.campaign_id = checked.campaign_id  # type: ignore[attr-defined]
-        notice.status, notice.publish_at = status, publish_at
-        if checked.cover is not None:
-            notice.cover, notice.cover_type = checked.cover
-        elif form.remove_cover:
-            notice.cover, notice.cover_type = None, ""
-        await notice.save()
-        after = snapshot(notice)
-        if before is None:
-            await record(staff, "notice.create", notice.id, after=after)
-        if status != old_status:
-            await record(staff, f"notice.{_VERB[status]}", notice.id,
-                         before=before or {"status": "draft"}, after=after)
-        elif before is not None:
-            await record(staff, "notice.update", notice.id, before=before, after=after)
-    return notice
-

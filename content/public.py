@@ -7,13 +7,14 @@ links to, read on phones inside WeChat.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sanic import Request
 from sanic.response import HTTPResponse, html, json, raw
 from sanic_ext import openapi
 
+from content.blueprint import bp
 from content.campaigns import (
     campaign_events,
     campaign_view,
@@ -22,8 +23,8 @@ from content.campaigns import (
     public_notices,
 )
 from content.markdown import sanitise
-from content.messages import ERRORS
-from content.routes import bp, templates
+from content.pages import templates
+from core import catalogue, request_ctx
 from core.errors import DomainError
 from core.models import CharityCampaign, Notice
 from core.notices import public_notice, published_notices
@@ -64,7 +65,7 @@ def public_page(name: str, status: int = 200, **context: Any) -> HTTPResponse:
 
 
 def _missing(code: str) -> HTTPResponse:
-    return public_page("public_missing.html", 404, message=ERRORS[code])
+    return public_page("public_missing.html", 404, message=catalogue.text("residents", code))
 
 
 @bp.get("/api/v1/notices")
@@ -77,7 +78,7 @@ async def list_notices(request: Request) -> HTTPResponse:
     raw_limit = request.args.get("limit") or "20"
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 50:
         raise DomainError("invalid_limit", field="limit", params={"max": 50})
-    notices = await published_notices(datetime.now(UTC), int(raw_limit))
+    notices = await published_notices(request_ctx.now(request), int(raw_limit))
     base = request.app.ctx.settings.public_base_url
     return json({"notices": [notice_view(n, base) for n in notices]}, ensure_ascii=False)
 
@@ -85,7 +86,7 @@ async def list_notices(request: Request) -> HTTPResponse:
 @bp.get("/notices/<notice_id:int>")
 @openapi.exclude()
 async def notice_page(request: Request, notice_id: int) -> HTTPResponse:
-    notice = await public_notice(notice_id, datetime.now(UTC))
+    notice = await public_notice(notice_id, request_ctx.now(request))
     if notice is None:
         return _missing("notice_public_missing")
     campaign = await notice.campaign if notice.campaign_id else None  # type: ignore[attr-defined]
@@ -100,7 +101,7 @@ async def notice_page(request: Request, notice_id: int) -> HTTPResponse:
 @bp.get("/notices/<notice_id:int>/cover")
 @openapi.exclude()
 async def notice_cover(request: Request, notice_id: int) -> HTTPResponse:
-    notice = await public_notice(notice_id, datetime.now(UTC))
+    notice = await public_notice(notice_id, request_ctx.now(request))
     if notice is None or not notice.cover or not notice.cover_type:
         return _missing("notice_public_missing")
     return raw(bytes(notice.cover), content_type=notice.cover_type,
@@ -108,10 +109,11 @@ async def notice_cover(request: Request, notice_id: int) -> HTTPResponse:
                         "Content-Security-Policy": "default-src 'none'"})
 
 
-async def _charity_page(campaign: CharityCampaign | None) -> HTTPResponse:
-    now = datetime.now(UTC)
+async def _charity_page(request: Request, campaign: CharityCampaign | None) -> HTTPResponse:
+    now = request_ctx.now(request)
     if campaign is None:
-        return public_page("public_charity.html", campaign=None, message=ERRORS["charity_public_missing"])
+        return public_page("public_charity.html", campaign=None,
+                           message=catalogue.text("residents", "charity_public_missing"))
     events = await campaign_events(campaign)
     for event in events:
         starts = datetime.fromisoformat(str(event["starts_at"]))
@@ -123,7 +125,7 @@ async def _charity_page(campaign: CharityCampaign | None) -> HTTPResponse:
 @bp.get("/charity-week")
 @openapi.exclude()
 async def charity_page(request: Request) -> HTTPResponse:
-    return await _charity_page(await current_campaign(datetime.now(UTC)))
+    return await _charity_page(request, await current_campaign(request_ctx.now(request)))
 
 
 @bp.get("/charity-week/<campaign_id:int>")
@@ -132,7 +134,7 @@ async def charity_page_by_id(request: Request, campaign_id: int) -> HTTPResponse
     campaign = await find_campaign(campaign_id, published_only=True)
     if campaign is None:
         return _missing("charity_not_found")
-    return await _charity_page(campaign)
+    return await _charity_page(request, campaign)
 
 
 @bp.get("/api/v1/charity-week")
@@ -142,7 +144,7 @@ async def charity_page_by_id(request: Request, campaign_id: int) -> HTTPResponse
                      "报名用 POST /api/v1/miniapp/bookings。")
 @openapi.response(200, {"application/json": {"campaign": _CAMPAIGN}}, "campaign 可能为 null")
 async def charity_week(request: Request) -> HTTPResponse:
-    now = datetime.now(UTC)
+    now = request_ctx.now(request)
     campaign = await current_campaign(now)
     base = request.app.ctx.settings.public_base_url
     view = await campaign_view(campaign, now, base) if campaign else None

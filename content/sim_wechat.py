@@ -17,7 +17,8 @@ import xmltodict
 import yaml
 from wechatpy.crypto import WeChatCrypto
 
-from content.messages import ERRORS, SIM_TEXT
+from content.messages import SIM_TEXT
+from core.errors import DomainError
 
 ACCOUNT = "gh_simulator"  # the official account's original id as the platform would name it
 EVENTS = {"subscribe": "subscribe", "unsubscribe": "unsubscribe", "click": "CLICK"}
@@ -26,10 +27,9 @@ MENU_FILE = Path(__file__).resolve().parents[1] / "bot" / "menu.yaml"
 MAX_TEXT_CHARS = 600
 
 
-class SimError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class SimError(DomainError):
+    """The simulator could not send a message or read the reply; ``code`` keys the staff
+    catalogue (``sim_*``), ``params["detail"]`` says where or how."""
 
 
 @dataclass(frozen=True)
@@ -110,14 +110,14 @@ def seal(xml: str, user: str, *, token: str, timestamp: str, aes_key: str = "", 
 def _parse(xml: str) -> dict[str, Any]:
     upper = xml.upper()
     if "<!DOCTYPE" in upper or "<!ENTITY" in upper:
-        raise SimError(ERRORS["sim_bad_reply"])
+        raise SimError("sim_bad_reply")
     try:
         doc = xmltodict.parse(xml, disable_entities=True)
     except Exception as exc:
-        raise SimError(ERRORS["sim_bad_reply"]) from exc
+        raise SimError("sim_bad_reply") from exc
     root = doc.get("xml") if isinstance(doc, dict) else None
     if not isinstance(root, dict):
-        raise SimError(ERRORS["sim_bad_reply"])
+        raise SimError("sim_bad_reply")
     return root
 
 
@@ -134,7 +134,7 @@ def open_reply(body: str, *, encrypted: bool, token: str, aes_key: str = "",
                 body, envelope.get("MsgSignature", ""), envelope.get("TimeStamp", ""),
                 envelope.get("Nonce", ""))
         except Exception as exc:
-            raise SimError(ERRORS["sim_bad_reply"]) from exc
+            raise SimError("sim_bad_reply") from exc
     fields = _parse(body)
     kind = fields.get("MsgType")
     if kind == "text":

@@ -20,9 +20,10 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 from sanic_ext import openapi
 
-from content import sim_wechat
-from content.messages import ERRORS, SIM_TEXT
-from content.routes import bp, page, staff_required
+import content.sim_wechat as sim_wechat
+from content.blueprint import bp, staff_required
+from content.messages import SIM_TEXT
+from content.pages import page, say
 from content.sim_wechat import Bubble, SimError
 from core.kb import SIMULATED_USER_PREFIX
 from core.request_ctx import now as request_now
@@ -71,7 +72,7 @@ def callback_target(request: Request) -> tuple[str, str | None]:
     base = request.app.ctx.settings.public_base_url
     if base:
         return base, None
-    raise SimError(ERRORS["sim_unreachable"].format(detail="本服务地址未知，请设置 BAOSHAN_PUBLIC_BASE_URL"))
+    raise SimError("sim_no_base_url")
 
 
 async def deliver(request: Request, out: sim_wechat.Outgoing) -> httpx.Response:
@@ -84,7 +85,7 @@ async def deliver(request: Request, out: sim_wechat.Outgoing) -> httpx.Response:
                                      headers={"Content-Type": "text/xml"})
     except httpx.HTTPError as exc:
         log.warning("simulator could not reach the callback", extra={"base": base, "error": str(exc)})
-        raise SimError(ERRORS["sim_unreachable"].format(detail=f"{base}/wechat")) from exc
+        raise SimError("sim_unreachable", params={"detail": f"{base}/wechat"}) from exc
 
 
 def _staff_bubble(form: dict[str, str], menu: dict[str, str], encrypted: bool) -> Bubble:
@@ -98,15 +99,15 @@ def _staff_bubble(form: dict[str, str], menu: dict[str, str], encrypted: bool) -
 def check(form: dict[str, str], menu: dict[str, str], settings: Settings) -> None:
     if form["send"] == "event":
         if form["event"] not in sim_wechat.EVENTS:
-            raise SimError(ERRORS["sim_bad_event"])
+            raise SimError("sim_bad_event")
         if form["event"] == "click" and form["key"] not in menu:
-            raise SimError(ERRORS["sim_bad_key"])
+            raise SimError("sim_bad_key")
     elif not form["text"]:
-        raise SimError(ERRORS["sim_empty"])
+        raise SimError("sim_empty")
     elif len(form["text"]) > sim_wechat.MAX_TEXT_CHARS:
-        raise SimError(ERRORS["sim_too_long"])
+        raise SimError("sim_too_long")
     if form["encrypt"] and not settings.wechat_encoding_aes_key:
-        raise SimError(ERRORS["sim_no_aes"])
+        raise SimError("sim_no_aes")
 
 
 async def exchange(request: Request, form: dict[str, str]) -> Bubble:
@@ -127,7 +128,7 @@ async def exchange(request: Request, form: dict[str, str]) -> Bubble:
             code = response.json()["error"]["code"]
         except (ValueError, KeyError, TypeError):
             code = ""
-        raise SimError(ERRORS["sim_rejected"].format(detail=f"{response.status_code} {code}".strip()))
+        raise SimError("sim_rejected", params={"detail": f"{response.status_code} {code}".strip()})
     return sim_wechat.open_reply(response.text, encrypted=out.encrypted, token=s.wechat_token,
                                  aes_key=s.wechat_encoding_aes_key, app_id=s.wechat_app_id)
 
@@ -169,9 +170,9 @@ async def simulator_send(request: Request) -> HTTPResponse:
         new.append(await exchange(request, form))
     except SimError as exc:
         if not new:  # refused before sending: nothing to show in the chat
-            error, status = exc.message, 422
+            error, status = say(exc.code, exc.params), 422
         else:
-            new.append(Bubble("note", exc.message, "error"))
+            new.append(Bubble("note", say(exc.code, exc.params), "error"))
     history = (history + new)[-HISTORY_MAX:]
     if wants_json:
         body: dict[str, Any] = {"bubbles": [b.to_dict() for b in new], "error": error,

@@ -6,15 +6,15 @@ here, masked and without any link to the resident, and mark it followed up.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
 
-from content import audit
-from content.routes import bp, done_redirect, flash, page, staff_required
-from core import tz, urgent
+from content.blueprint import bp, staff_required
+from content.pages import done_redirect, flash, page
+from core import request_ctx, tz, urgent
 
 KIND_NAMES = {"suicide": "自杀或自伤", "domestic_violence": "家庭暴力", "child_danger": "儿童有危险",
               "elder_danger": "老人有危险", "missing_now": "有人走失或有危险",
@@ -38,6 +38,5 @@ async def urgent_list(request: Request) -> HTTPResponse:
 @openapi.exclude()
 @staff_required()
 async def urgent_handled(request: Request, message_id: int) -> HTTPResponse:
-    if await urgent.mark_handled(message_id, request.ctx.staff.username, datetime.now(UTC)):
-        await audit.record(request.ctx.staff, "urgent.handled", message_id)
+    await urgent.mark_handled(request.ctx.staff, message_id, request_ctx.now(request))
     return done_redirect("/console/urgent", "urgent_handled")

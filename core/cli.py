@@ -175,8 +175,8 @@ def cmd_slots_open(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
-    from content.auth import AuthError, add_staff
-    from content.messages import ERRORS
+    from core import catalogue
+    from core.accounts import AuthError, add_staff
 
     password = sys.stdin.readline().rstrip("\r\n")
 
@@ -192,7 +192,7 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
     try:
         asyncio.run(run())
     except AuthError as exc:
-        print(ERRORS.get(exc.code, exc.code), file=sys.stderr)
+        print(catalogue.text("staff", exc.code, exc.params), file=sys.stderr)
         return 1
     print(f"已创建工作人员账号 {args.username.strip().lower()}（{args.role}）/ staff account created")
     return 0

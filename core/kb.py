@@ -16,16 +16,16 @@ import inspect
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.transactions import in_transaction
 
 from core import site_settings, stats, tz, unanswered
-from core.models import KbEntry, Setting
+from core.kb_version import bump_version, current_version
+from core.models import KbEntry
 from core.settings import Settings
 from knowledge import crisis
 from knowledge.entries import Entry, load_dir
@@ -36,7 +36,6 @@ from knowledge.synonyms import SynonymTable
 
 log = logging.getLogger("baoshan.kb")
 
-KB_VERSION_KEY = "kb_version"
 POLL_SECONDS = 5.0
 # The console's chat simulator talks to the real callback as "sim-<username>"; WeChat openids
 # never look like that, so its questions are counted and kept apart from residents'.
@@ -59,67 +58,6 @@ def row_values(entry: Entry) -> dict[str, Any]:
     data = entry.to_dict()
     data.pop("id")
     return data
-
-
-async def bump_version() -> int:
-    async with in_transaction():
-        row = await Setting.get_or_none(key=KB_VERSION_KEY)
-        version = int((row.value or {}).get("v", 0)) + 1 if row else 1
-        await Setting.update_or_create(key=KB_VERSION_KEY, defaults={"value": {"v": version}})
-    return version
-
-
-async def current_version() -> int:
-    row = await Setting.get_or_none(key=KB_VERSION_KEY)
-    return int((row.value or {}).get("v", 0)) if row else 0
-
-
-class EntryConflict(Exception):
-    """The entry changed (or appeared) since the editor loaded it; saving would lose that edit."""
-
-
-async def save_entry(entry: Entry, *, create: bool,
-                     expect_modified: dt.datetime | None = None) -> Entry | None:
-    """Insert (``create``) or update one entry and move the version stamp, in one transaction.
-
-    Returns the entry as it was before (None when new). ``expect_modified`` is the row's
-    ``modified_at`` when the form was loaded (default: when read here); a different one means
-    someone saved in between, and raises EntryConflict instead of overwriting their change.
-    """
-    async with in_transaction():
-        row = await KbEntry.get_or_none(id=entry.id)
-        if create:
-            if row is not None:
-                raise EntryConflict(entry.id)
-            try:
-                await KbEntry.create(id=entry.id, **row_values(entry))
-            except IntegrityError:  # created by someone else since the read above
-                raise EntryConflict(entry.id) from None
-        else:
-            if row is None:
-                raise DoesNotExist(entry.id)
-            # One conditional UPDATE, not compare-then-save: of two concurrent saves from the
-            # same form version exactly one matches.
-            target = KbEntry.filter(id=entry.id, modified_at=expect_modified or row.modified_at)
-            if not await target.update(**row_values(entry), modified_at=_now()):
-                raise EntryConflict(entry.id)
-        await bump_version()
-    return entry_from_row(row) if row else None
-
-
-async def set_active(entry_id: str, active: bool) -> bool:
-    """Deactivate (or bring back) an entry instead of deleting it; False when nothing changed."""
-    async with in_transaction():
-        changed = await KbEntry.filter(id=entry_id, active=not active).update(
-            active=active, modified_at=_now())
-        if changed:
-            await bump_version()
-    return bool(changed)
-
-
-def _now() -> dt.datetime:
-    # Filter-updates skip auto_now, and the edit form's conflict check relies on modified_at moving.
-    return dt.datetime.now(dt.UTC)
 
 
 async def import_entries(entries: Sequence[Entry], *, replace: bool = False) -> int:
@@ -174,8 +112,15 @@ def _shared_synonyms() -> SynonymTable:
     return SynonymTable.load()
 
 
+def _system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 class KnowledgeService:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *,
+                 clock: Callable[[], dt.datetime] = _system_clock) -> None:
+        # The day questions are counted under; the app passes its clock (tests move it).
+        self.clock = clock
         self._key = hashlib.sha256(b"kb-user:" + settings.secret_key.encode()).digest()
         self.index: Index | None = None
         self.version = -1
@@ -323,7 +268,7 @@ class KnowledgeService:
         if user.startswith(SIMULATED_USER_PREFIX):
             channel = SIMULATOR_CHANNEL
         self.tally.add(stats.question_metric(channel, result.answered),
-                       tz.local_day(dt.datetime.now(dt.UTC)))
+                       tz.local_day(self.clock()))
         if result.answered:
             return
         try:

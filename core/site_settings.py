@@ -1,17 +1,26 @@
 """Settings staff change without a deploy: the welcome message, contact details, holidays.
 
 Stored as rows of ``Setting`` (key → JSON). Validation is plain Python so the console, the CLI and
-tests share it; contact changes bump the knowledge-base version because answers embed them.
+tests share it. ``save_section`` is the one way staff change them: it owns the transaction, who
+may change which part, the audit row and, for contacts, the knowledge-base version (answers embed
+contacts, so every worker re-renders them).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from core import audit
+from core.errors import DomainError
+from core.kb_version import bump_version
 from core.models import Setting
+from knowledge.render import CONTACT_LABELS
 
 WELCOME_KEY = "welcome_message"  # {"text": str}, read by the bot on every follow
 CONTACTS_KEY = "contacts"  # {name: str}, rendered into answers as ${name}
@@ -24,10 +33,18 @@ _SPLIT = re.compile(r"[\s,，、;；]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class SettingError(ValueError):
-    def __init__(self, code: str, field: str, detail: str = "") -> None:
-        super().__init__(code)
-        self.code, self.field, self.detail = code, field, detail
+# Who may change which part of the settings page (admin may change all).
+SECTION_ROLES = {"welcome": "editor", "contacts": "editor", "holidays": "registrar"}
+
+
+class SettingError(DomainError):
+    """A setting refused; ``code`` keys the staff catalogue (``settings_*``), ``params`` carry
+    the field's label and the offending text (``detail``)."""
+
+    def __init__(self, code: str, field: str = "", detail: str = "") -> None:
+        super().__init__(f"settings_{code}", field=field or None,
+                         params={"field": CONTACT_LABELS.get(field, field), "detail": detail})
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -37,8 +54,8 @@ class SiteSettings:
     holidays: tuple[date, ...]
 
 
-async def _value(key: str) -> dict[str, object]:
-    row = await Setting.get_or_none(key=key)
+async def _value(key: str, conn: BaseDBAsyncClient | None = None) -> dict[str, object]:
+    row = await Setting.get_or_none(key=key, using_db=conn)
     return dict(row.value or {}) if row else {}
 
 
@@ -111,8 +128,57 @@ def parse_holidays(text: str) -> tuple[date, ...]:
     return tuple(sorted(days))
 
 
-async def save(key: str, value: dict[str, object]) -> dict[str, object]:
+async def save(key: str, value: dict[str, object],
+               conn: BaseDBAsyncClient | None = None) -> dict[str, object]:
     """Stores ``value`` and returns what was there before (for the audit log)."""
-    before = await _value(key)
-    await Setting.update_or_create(key=key, defaults={"value": value})
+    before = await _value(key, conn)
+    await Setting.update_or_create(key=key, defaults={"value": value}, using_db=conn)
     return before
+
+
+class Editor(Protocol):
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+def may(role: str, section: str) -> bool:
+    return role == "admin" or SECTION_ROLES.get(section) == role
+
+
+@dataclass(frozen=True)
+class SaveSettings:
+    """One section of the settings page as posted: ``welcome`` and ``holidays`` are the raw text,
+    ``contacts`` the contact fields by key."""
+
+    section: str
+    welcome: str = ""
+    contacts: dict[str, str] = field(default_factory=dict)
+    holidays: str = ""
+
+
+def _cleaned(cmd: SaveSettings) -> tuple[str, dict[str, object]]:
+    """(key, value to store) for the section; raises SettingError."""
+    if cmd.section == "welcome":
+        return WELCOME_KEY, {"text": clean_welcome(cmd.welcome)}
+    if cmd.section == "contacts":
+        return CONTACTS_KEY, dict(clean_contacts(cmd.contacts, tuple(CONTACT_LABELS)))
+    return HOLIDAYS_KEY, {"dates": [d.isoformat() for d in parse_holidays(cmd.holidays)]}
+
+
+async def save_section(actor: Editor, cmd: SaveSettings) -> None:
+    """Saves one section. Raises SettingError (``settings_bad_section`` or a refused value) or
+    DomainError("forbidden") when the actor's role may not change that section."""
+    if cmd.section not in SECTION_ROLES:
+        raise SettingError("bad_section", "section")
+    if not may(actor.role, cmd.section):
+        raise DomainError("forbidden")
+    key, value = _cleaned(cmd)
+    async with in_transaction() as conn:
+        before = await save(key, value, conn)
+        if key == CONTACTS_KEY:
+            await bump_version(conn)  # answers embed contacts: every worker re-renders them
+        await audit.record(actor, f"settings.{cmd.section}", key, before=before, after=value,
+                           conn=conn)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from core import pii
+from tortoise.transactions import in_transaction
+
+from core import audit, pii
 from core.models import UrgentMessage
 
 log = logging.getLogger("baoshan.urgent")
@@ -32,9 +34,13 @@ async def recent(limit: int = 50) -> list[UrgentMessage]:
     return await UrgentMessage.all().order_by("-created_at").limit(limit)
 
 
-async def mark_handled(message_id: int, staff: str, now: datetime) -> bool:
-    done = await UrgentMessage.filter(id=message_id, handled_at__isnull=True).update(
-        handled_at=now, handled_by=staff[:64])
+async def mark_handled(actor: audit.Actor, message_id: int, now: datetime) -> bool:
+    """Staff followed the message up; False when it was already marked (nothing audited twice)."""
+    async with in_transaction() as conn:
+        done = await UrgentMessage.filter(id=message_id, handled_at__isnull=True).using_db(conn) \
+            .update(handled_at=now, handled_by=actor.username[:64])
+        if done:
+            await audit.record(actor, "urgent.handled", message_id, conn=conn)
     return bool(done)
 
 

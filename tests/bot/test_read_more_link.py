@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from core import kb, site_settings
+from core import kb, kb_curation, site_settings
 from knowledge.entries import load_dir
 from tests.bot.wx import FakeWechat, fixture
 from tests.conftest import AppFactory
@@ -33,7 +34,8 @@ async def test_the_read_more_link_of_a_long_answer_opens_the_full_entry(app_with
     # Staff lengthened the answer and filled in a long address: the reply no longer fits.
     entry = next(e for e in entries if e.id == ENTRY_ID)
     extra = "\n".join(f"{i}. 补充说明：婚姻登记处地址：${{marriage_office_address}}。" for i in range(5, 11))
-    await kb.save_entry(dataclasses.replace(entry, answer=f"{entry.answer}\n{extra}"), create=False)
+    await kb_curation.save_entry(dataclasses.replace(entry, answer=f"{entry.answer}\n{extra}"), create=False,
+                        now=datetime.now(UTC))
     await site_settings.save(site_settings.CONTACTS_KEY,
                              {"marriage_office_address": "上海市宝山区某某路某某号某某大楼一层东侧" * 3})
     await app.ctx.kb.refresh(force=True)

@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 from sanic import Sanic
 
 from content.kb_forms import form_from_entry
-from core import kb
+from core import kb, kb_curation
 from core.kb import KnowledgeService
 from core.models import AuditLog, DailyCount, KbEntry, UnansweredQuestion
 from knowledge.entries import load_dir
@@ -158,9 +159,10 @@ async def test_of_two_concurrent_saves_of_one_version_exactly_one_wins(loaded: S
     row = await KbEntry.get(id=MARRIAGE)
     entry = kb.entry_from_row(row)
     outcomes = await asyncio.gather(
-        *(kb.save_entry(replace(entry, title=f"标题{i}"), create=False, expect_modified=row.modified_at)
+        *(kb_curation.save_entry(replace(entry, title=f"标题{i}"), create=False, now=datetime.now(UTC),
+                        expect_modified=row.modified_at)
           for i in range(4)), return_exceptions=True)
-    assert sum(isinstance(o, kb.EntryConflict) for o in outcomes) == 3
+    assert sum(isinstance(o, kb_curation.EntryConflict) for o in outcomes) == 3
     winner = next(i for i, o in enumerate(outcomes) if not isinstance(o, Exception))
     assert (await KbEntry.get(id=MARRIAGE)).title == f"标题{winner}"
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 from sanic import Sanic
 
-from core import kb, site_settings
+from core import kb, kb_curation, site_settings
 from knowledge.entries import load_dir
 
 ENTRY = next(e for e in load_dir() if e.id == "mr-register-materials")
@@ -42,7 +44,7 @@ async def test_an_inactive_entry_is_not_served(client: httpx.AsyncClient, app: S
     await kb.import_entries(load_dir())  # as `baoshan serve` seeds a fresh database
     await app.ctx.kb.refresh(force=True)
     assert (await client.get("/kb/mr-register-materials")).status_code == 200
-    assert await kb.set_active("mr-register-materials", False)
+    assert await kb_curation.save_active("mr-register-materials", False, now=datetime.now(UTC))
     await app.ctx.kb.refresh(force=True)
     r = await client.get("/kb/mr-register-materials")
     assert r.status_code == 404 and "该问答不存在或已下线" in r.text
