@@ -38,11 +38,11 @@ SECTION_ROLES = {"welcome": "editor", "contacts": "editor", "holidays": "registr
 
 
 class SettingError(DomainError):
-    """A setting refused; ``code`` keys the staff catalogue (``settings_*``), ``params`` carry
+    """A setting refused; ``code`` keys the staff catalogue (all ``settings_*``), ``params`` carry
     the field's label and the offending text (``detail``)."""
 
     def __init__(self, code: str, field: str = "", detail: str = "") -> None:
-        super().__init__(f"settings_{code}", field=field or None,
+        super().__init__(code, field=field or None,
                          params={"field": CONTACT_LABELS.get(field, field), "detail": detail})
         self.detail = detail
 
@@ -95,7 +95,7 @@ def holidays_of(value: Any) -> set[date]:
 def clean_welcome(text: str) -> str:
     text = _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
     if len(text) > WELCOME_MAX:
-        raise SettingError("welcome_too_long", "welcome")
+        raise SettingError("settings_welcome_too_long", "welcome")
     return text
 
 
@@ -105,10 +105,10 @@ def clean_contacts(given: dict[str, str], known: tuple[str, ...]) -> dict[str, s
     for key in known:
         value = _CONTROL.sub("", (given.get(key) or "").replace("\n", " ")).strip()
         if len(value) > CONTACT_MAX:
-            raise SettingError("contact_too_long", key)
+            raise SettingError("settings_contact_too_long", key)
         if "$" in value:
             # A "$" would read as a placeholder when answers are rendered.
-            raise SettingError("contact_bad_char", key)
+            raise SettingError("settings_contact_bad_char", key)
         if value:
             out[key] = value
     return out
@@ -122,9 +122,9 @@ def parse_holidays(text: str) -> tuple[date, ...]:
         try:
             days.add(date.fromisoformat(token))
         except ValueError:
-            raise SettingError("holiday_bad_date", "holidays", token[:20]) from None
+            raise SettingError("settings_holiday_bad_date", "holidays", token[:20]) from None
     if len(days) > HOLIDAYS_MAX:
-        raise SettingError("holidays_too_many", "holidays")
+        raise SettingError("settings_holidays_too_many", "holidays")
     return tuple(sorted(days))
 
 
@@ -172,7 +172,7 @@ async def save_section(actor: Editor, cmd: SaveSettings) -> None:
     """Saves one section. Raises SettingError (``settings_bad_section`` or a refused value) or
     DomainError("forbidden") when the actor's role may not change that section."""
     if cmd.section not in SECTION_ROLES:
-        raise SettingError("bad_section", "section")
+        raise SettingError("settings_bad_section", "section")
     if not may(actor.role, cmd.section):
         raise DomainError("forbidden")
     key, value = _cleaned(cmd)

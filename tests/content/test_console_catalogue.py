@@ -19,13 +19,13 @@ from tests.content.conftest import Console
 ROOT = Path(__file__).resolve().parents[2]
 # The console's own modules and the services they call (the booking pages have their own test).
 BOOKING_PAGES = {"bookings.py", "bookings_common.py", "checkin.py", "exports.py"}
-SOURCES = [p for p in (ROOT / "content").glob("*.py") if p.name not in BOOKING_PAGES] + [
+# The public pages and their JSON are read by residents (tests/core/test_catalogue.py checks them).
+PUBLIC = {"public.py"}
+SOURCES = [p for p in (ROOT / "content").glob("*.py") if p.name not in BOOKING_PAGES | PUBLIC] + [
     ROOT / "core" / name for name in ("accounts.py", "notices.py", "charity.py",
                                       "site_settings.py", "kb.py", "kb_curation.py")]
-# Raised with a short code the class turns into the catalogue's key.
-PREFIXED = {"SettingError": "settings_"}
 # Not staff text: Python's own errors, and the public JSON API's (residents' catalogue).
-NOT_STAFF = {"ValueError", "RuntimeError", "TypeError", "ApiError"}
+NOT_STAFF = {"ValueError", "RuntimeError", "TypeError"}
 
 
 def _name(node: ast.expr) -> str:
@@ -57,7 +57,7 @@ def used_codes() -> dict[str, set[str]]:
                 args = node.args if name == "say" else node.args[2:]
                 found["error"].update(_codes(ast.Call(node.func, args, [])))
             elif name.endswith("Error") and name not in NOT_STAFF:
-                found["error"].update(PREFIXED.get(name, "") + c for c in _codes(node, expand=True))
+                found["error"].update(_codes(node, expand=True))
     return found
 
 
