@@ -28,10 +28,10 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
-from bot.wechat_api import WechatApi, WechatApiError
 from core import sql
 from core.batch import Batched, marks
 from core.models import WechatInbound
+from core.wechat import WechatApiError, WechatClient
 
 log = logging.getLogger("baoshan.bot.outbox")
 
@@ -103,7 +103,7 @@ async def _finish(key: str, status: str) -> None:
 class Outbox:
     """This worker's share of the outbox: the late answers it is working on."""
 
-    def __init__(self, api: WechatApi, answer: Answer) -> None:
+    def __init__(self, api: WechatClient, answer: Answer) -> None:
         self.api, self.answer = api, answer
         self.tasks: dict[str, asyncio.Task[str]] = {}
         self.sending: set[str] = set()
@@ -136,8 +136,7 @@ class Outbox:
             return "taken"
         self.sending.add(key)
         try:
-            await self.api.call("/cgi-bin/message/custom/send", {"touser": user, **body},
-                                safe_to_retry=False)
+            await self.api.send_custom(user, body)
         except WechatApiError as exc:
             log.error("late answer not delivered", extra={"key": key, "errcode": exc.errcode})
             await _finish(key, "failed")

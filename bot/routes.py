@@ -17,13 +17,13 @@ from sanic.response import HTTPResponse, text
 from sanic_ext import openapi
 from wechatpy.replies import ArticlesReply, TextReply, TransferCustomerServiceReply
 
-from bot import outbox, protocol, service
+from bot import outbox, service
 from bot.handlers import Reply, dispatch
 from bot.messages import ERRORS, TEXT
-from bot.wechat_api import WechatApi, WechatApiError
 from core.errors import error_response
 from core.request_ctx import now as request_now
 from core.settings import Settings
+from core.wechat import WechatApiError, WechatClient, protocol
 
 log = logging.getLogger("baoshan.bot")
 bp = Blueprint("bot")
@@ -159,9 +159,9 @@ async def _settle(step: Awaitable[Any]) -> Any:
         return None
 
 
-def _api(app: Sanic) -> WechatApi:
-    s: Settings = app.ctx.settings
-    return WechatApi(app.ctx.http, s.wechat_api_base_url, s.wechat_app_id, s.wechat_app_secret)
+def _api(app: Sanic) -> WechatClient:
+    wechat: WechatClient = app.ctx.wechat
+    return wechat
 
 
 def outbox_of(app: Sanic) -> outbox.Outbox:
@@ -200,7 +200,7 @@ async def _recompute(app: Sanic, raw: dict[str, str]) -> dict[str, Any] | None:
     return late_message(reply)
 
 
-def _schedule_late(task: asyncio.Task[tuple[str, Reply | None]], api: WechatApi, user: str) -> None:
+def _schedule_late(task: asyncio.Task[tuple[str, Reply | None]], api: WechatClient, user: str) -> None:
     if task.cancelled() or task.exception() is not None:
         return
     _, reply = task.result()
@@ -213,7 +213,7 @@ def _schedule_late(task: asyncio.Task[tuple[str, Reply | None]], api: WechatApi,
 _LATE: set[asyncio.Task[bool]] = set()  # keeps late deliveries alive until they finish
 
 
-async def deliver_late(api: WechatApi, user: str, content: str) -> bool:
+async def deliver_late(api: WechatClient, user: str, content: str) -> bool:
     """Send a slow answer as a customer-service message; never retried (it may have arrived)."""
     try:
         await api.send_text(user, fit(content))

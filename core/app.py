@@ -95,6 +95,7 @@ def _wire_blueprints(app: Sanic) -> None:
 
 def _install_lifecycle(app: Sanic) -> None:
     from core.kb import KnowledgeService
+    from core.wechat import WechatClient
 
     @app.before_server_start
     async def open_resources(app: Sanic) -> None:
@@ -104,6 +105,8 @@ def _install_lifecycle(app: Sanic) -> None:
         settings: Settings = app.ctx.settings
         await db.init_orm(settings)
         app.ctx.http = outbound.client()
+        # The one WeChat client (both app ids, one token authority) on the app's HTTP client.
+        app.ctx.wechat = WechatClient.from_settings(settings, app.ctx.http)
         app.ctx.kb = KnowledgeService(settings)
         await app.ctx.kb.start()
         # Serve only once the index is built: loading jieba's dictionary holds the GIL for long

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sanic import Sanic
 
 from core import ratelimit
-from core.booking.reminders import AccessToken, send_due
+from core.booking.reminders import send_due
 from core.retention import DailyRetention
 from miniapp_api.blueprint import bp
 
@@ -21,11 +21,10 @@ INTERVAL_SECONDS = 60
 
 
 async def run_jobs(app: Sanic) -> None:
-    token = AccessToken()
     retention = DailyRetention()
     while True:
         try:
-            await send_due(app.ctx.http, app.ctx.settings, token, datetime.now(UTC))
+            await send_due(app.ctx.wechat, datetime.now(UTC))
             await ratelimit.purge(time.time())
         except Exception:  # a bad round must not stop future rounds
             log.exception("booking jobs round failed")

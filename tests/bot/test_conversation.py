@@ -13,7 +13,7 @@ from bot import service
 from bot.messages import TEXT
 from core.answer_words import REPLIES
 from core.models import AnswerReview, UrgentMessage, WechatUserState
-from tests.bot.wx import FakeWechat, fixture
+from tests.support.wechat import FakeWechat, fixture
 
 OFFICE = "mr-office-info"
 START = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)

@@ -25,10 +25,10 @@ from bot.messages import CONTACT_QUESTION
 from core.app import create_app
 from core.models import UnansweredQuestion, WechatFollower, WechatInbound, WechatUserState
 from core.settings import Settings
-from tests.bot.wx import FIXTURES, FakeWechat, fixture
 from tests.conftest import make_settings
 from tests.support.asgi import client as asgi_client
 from tests.support.asgi import lifespan
+from tests.support.wechat import FIXTURES, FakeWechat, fixture
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 BOOKING_QR = "BSMZ1:42:K7MNPQRS:3f9a0c1b2d4e5f60"
