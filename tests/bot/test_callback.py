@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sanic import Sanic
 
-from bot.routes import TEXT_LIMIT_BYTES, fit
+from bot.replies import TEXT_LIMIT_BYTES, fit
 from core.app import create_app
 from core.models import UnansweredQuestion, WechatFollower, WechatInbound
 from core.settings import Settings

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sanic import Sanic
 
-from bot import outbox, routes, service
+from bot import late, outbox, service
 from core.models import WechatInbound
 from tests.support.wechat import FakeWechatApi
 
@@ -37,7 +37,7 @@ async def test_sweeps_deliver_each_owed_answer_once(app: Sanic) -> None:
     await _row("msg:5", "sending", lease=-timedelta(seconds=1), user="oE")  # died mid-send
     await _row("msg:6", "late", lease=None, age=timedelta(hours=49), user="oF")  # window closed
     workers = [fake.client() for _ in range(3)]
-    boxes = [outbox.Outbox(api, lambda raw: routes._recompute(app, raw)) for api in workers]
+    boxes = [outbox.Outbox(api, lambda raw: late.recompute(app, raw)) for api in workers]
     # Three workers starting at once all sweep the same rows.
     await asyncio.gather(*(box.sweep() for box in boxes))
     await asyncio.gather(*(t for box in boxes for t in list(box.tasks.values())))

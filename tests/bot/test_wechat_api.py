@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sanic import Sanic
 
-from bot.routes import deliver_late
+from bot.late import deliver_late
 from core.models import WechatAccessToken
 from core.wechat import WechatApiError, WechatClient
 from tests.support.wechat import CUSTOM_SEND, FakeWechatApi
