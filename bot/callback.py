@@ -36,7 +36,7 @@ SETTLE_SECONDS = 0.5  # of those 4 s, kept for recording the outcome (done or la
 _VERIFY_ARGS = ("signature", "timestamp", "nonce", "echostr")
 _POST_ARGS = ("signature", "timestamp", "nonce", "encrypt_type", "msg_signature")
 
-bp.before_server_start(late.start)
+bp.after_server_start(late.start)
 bp.before_server_stop(late.stop)
 
 

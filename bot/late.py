@@ -66,11 +66,20 @@ def _schedule(app: Sanic, task: Work, user: str) -> None:
     _, reply = task.result()
     if not isinstance(reply, Text) or not reply.content:
         return
-    pending: set[asyncio.Task[bool]] = app.ctx.bot_late
+    pending = _in_flight(app)
     sending = asyncio.get_running_loop().create_task(
         deliver_late(app.ctx.wechat, user, reply.content))
     pending.add(sending)
     sending.add_done_callback(pending.discard)
+
+
+def _in_flight(app: Sanic) -> set[asyncio.Task[bool]]:
+    """Deliveries from memory still running: held here so the loop (which keeps tasks only
+    weakly) does not drop them, and so shutdown can wait for them."""
+    pending: set[asyncio.Task[bool]] | None = getattr(app.ctx, "bot_late", None)
+    if pending is None:
+        pending = app.ctx.bot_late = set()
+    return pending
 
 
 async def deliver_late(api: WechatClient, user: str, content: str) -> bool:
@@ -86,8 +95,6 @@ async def deliver_late(api: WechatClient, user: str, content: str) -> bool:
 # --- lifecycle (listeners registered by bot.callback) -------------------------------------------
 
 async def start(app: Sanic) -> None:
-    if getattr(app.ctx, "bot_late", None) is None:
-        app.ctx.bot_late = set()
     # Tests sweep by hand with a fixed clock: a background loop would race them.
     if Sanic.test_mode or getattr(app.ctx, "bot_outbox_sweeper", None):
         return
@@ -118,6 +125,6 @@ async def stop(app: Sanic) -> None:
             await box.drain(GRACE_SECONDS)
         except Exception:
             log.exception("late answers not handed back at shutdown")
-    pending: set[asyncio.Task[bool]] = getattr(app.ctx, "bot_late", None) or set()
+    pending = _in_flight(app)
     if pending:  # already at WeChat or about to be: give them the same grace
         await asyncio.wait(list(pending), timeout=GRACE_SECONDS)
