@@ -1,5 +1,5 @@
 """The official-account bot: WeChat's callback at ``/wechat``."""
 
-from bot.routes import bp
+from bot.callback import bp
 
 __all__ = ["bp"]

@@ -1,21 +1,25 @@
 """What the bot does for each event WeChat pushes (follows, menus, scans, platform reports).
 
-Registered into ``bot.handlers``' registry on import. Events not named here get ``success``, which
-is also what WeChat expects for every report it does not show to the resident.
+Registered into ``bot.registry`` on import. Events not named here get ``success``, which is also
+what WeChat expects for every report it does not show to the resident.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.handlers import Context, Reply, answer_text, nested_field, on, on_event, text_field
-from bot.messages import CONTACT_QUESTION, TEXT
+from bot.handlers import answer_text
+from bot.registry import Context, nested_field, on_event, on_message, text_field
+from bot.replies import Reply, Silent, Text, say
 from core.booking.codes import QR_PREFIX
 from knowledge.render import CAPABILITIES
 
 # The entry the menu's contacts button answers with: its addresses and numbers come from staff
 # settings, so pointing residents there never invents one.
 CONTACT_ENTRY = "si-bureau-contact"
+# What the bot asks the knowledge base for when it needs the bureau's contacts and the contacts
+# entry itself is missing (a query, not text anyone reads).
+CONTACT_QUESTION = "宝山区民政局地址电话"
 
 
 async def contacts_reply(ctx: Context, user: str) -> str:
@@ -36,20 +40,20 @@ async def on_subscribe(message: Any, ctx: Context) -> Reply:
     if message.event == "subscribe_scan_product":
         scene = text_field(message, "event_key").split("|", 1)[0]
     await ctx.record_follow(message.source, True, scene.removeprefix("qrscene_"))
-    return Reply("text", f"{await ctx.welcome_text()}\n\n{CAPABILITIES}")
+    return Text(f"{await ctx.welcome_text()}\n\n{CAPABILITIES}")
 
 
 @on_event("unsubscribe")
 async def on_unsubscribe(message: Any, ctx: Context) -> Reply:
     await ctx.record_follow(message.source, False, "")
-    return Reply.success()
+    return Silent()
 
 
 @on_event("scan")
 async def on_scan(message: Any, ctx: Context) -> Reply:
     # A follower scanning one of our QR codes again: greet, but keep the scene they followed
     # with (the follower row records how people came, not their latest scan).
-    return Reply("text", TEXT["welcome_back"])
+    return Text(say("bot_welcome_back"))
 
 
 @on_event("click")
@@ -58,10 +62,10 @@ async def on_click(message: Any, ctx: Context) -> Reply:
     if key.startswith("kb:"):
         text = ctx.entry_text(key[3:])
         if text:
-            return Reply("text", text, {"entry": key[3:]})
+            return Text(text, entry=key[3:])
     if key.startswith("ask:"):
         return await answer_text(key[4:], message.source, ctx)
-    return Reply("text", CAPABILITIES)
+    return Text(CAPABILITIES)
 
 
 @on_event("scancode_waitmsg")
@@ -70,16 +74,16 @@ async def on_scancode_waitmsg(message: Any, ctx: Context) -> Reply:
     # for the counter's scanner, so a resident scanning their own one needs telling where to go.
     result = nested_field(message, "scan_code_info", "ScanResult").strip()
     if result.startswith(f"{QR_PREFIX}:"):
-        return Reply("text", TEXT["scan_booking"])
-    return Reply("text", TEXT["scan_received"])
+        return Text(say("bot_scan_booking"))
+    return Text(say("bot_scan_received"))
 
 
-@on("location")
+@on_message("location")
 async def on_location(message: Any, ctx: Context) -> Reply:
     # A shared location (also what the menu's location_select button sends afterwards): the one
     # useful answer is where the bureau is and how to reach it.
     contacts = await contacts_reply(ctx, message.source)
-    return Reply("text", f"{TEXT['location_received']}\n\n{contacts}")
+    return Text(f"{say('bot_location_received')}\n\n{contacts}")
 
 
 @on_event("user_authorization_revoke", "user_authorization_cancellation")
@@ -87,7 +91,7 @@ async def on_authorization_withdrawn(message: Any, ctx: Context) -> Reply:
     # The event names the user in <OpenID>; FromUserName is the platform's own sender.
     user = text_field(message, "open_id") or message.source
     await ctx.forget_user(user)
-    return Reply.success()
+    return Silent()
 
 
 # Named so that staying quiet is visibly a decision: the client acts by itself (links, mini
@@ -102,4 +106,4 @@ async def on_authorization_withdrawn(message: Any, ctx: Context) -> Reply:
           "kf_create_session", "kf_close_session", "kf_switch_session",
           "user_info_modified")
 async def on_quiet_event(message: Any, ctx: Context) -> Reply:
-    return Reply.success()
+    return Silent()

@@ -28,10 +28,10 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
-from bot.wechat_api import WechatApi, WechatApiError
 from core import sql
 from core.batch import Batched, marks
 from core.models import WechatInbound
+from core.wechat import WechatApiError, WechatClient
 
 log = logging.getLogger("baoshan.bot.outbox")
 
@@ -43,7 +43,7 @@ FINISHED = ("done", "sent", "failed", "unknown", "expired")
 SWEEP_BATCH = 50
 
 # Builds the customer-service message (the API's JSON body without "touser") for one inbound
-# message's fields; None when there is nothing to send. Provided by bot.routes.
+# message's fields; None when there is nothing to send. Provided by bot.late.
 Answer = Callable[[dict[str, str]], Awaitable[dict[str, Any] | None]]
 
 
@@ -103,8 +103,9 @@ async def _finish(key: str, status: str) -> None:
 class Outbox:
     """This worker's share of the outbox: the late answers it is working on."""
 
-    def __init__(self, api: WechatApi, answer: Answer) -> None:
-        self.api, self.answer = api, answer
+    def __init__(self, api: WechatClient, answer: Answer,
+                 clock: Callable[[], datetime] = now_utc) -> None:
+        self.api, self.answer, self.clock = api, answer, clock
         self.tasks: dict[str, asyncio.Task[str]] = {}
         self.sending: set[str] = set()
 
@@ -131,13 +132,12 @@ class Outbox:
             await WechatInbound.filter(key=key, status="late").update(
                 status="done", request="", lease_until=None)
             return "nothing"
-        if not await _take_for_sending(key, now_utc()):
+        if not await _take_for_sending(key, self.clock()):
             log.info("late answer already taken", extra={"key": key})
             return "taken"
         self.sending.add(key)
         try:
-            await self.api.call("/cgi-bin/message/custom/send", {"touser": user, **body},
-                                safe_to_retry=False)
+            await self.api.send_custom(user, body)
         except WechatApiError as exc:
             log.error("late answer not delivered", extra={"key": key, "errcode": exc.errcode})
             await _finish(key, "failed")
@@ -154,7 +154,7 @@ class Outbox:
 
     async def sweep(self, now: datetime | None = None) -> int:
         """Take over owed answers whose worker is gone; returns how many were taken."""
-        now = now or now_utc()
+        now = now or self.clock()
         free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
         stuck = await WechatInbound.filter(free, status="sending").update(status="unknown")
         if stuck:

@@ -21,6 +21,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from bot import outbox
+from bot.replies import say
 from core import site_settings, sql
 from core.answering import find_entry, latest_notice
 from core.batch import Batched, db_values, rows_of
@@ -200,7 +201,7 @@ async def _wait_for_reply(key: str, within: float) -> str | None:
 
 
 class BotContext:
-    """What handlers may use (see ``bot.handlers.Context``)."""
+    """What handlers may use (see ``bot.registry.Context``)."""
 
     def __init__(self, kb: KnowledgeService, miniapp_app_id: str, now: datetime,
                  public_base_url: str = "") -> None:
@@ -239,6 +240,4 @@ class BotContext:
         return await latest_notice(self.now, self.public_base_url)
 
     async def welcome_text(self) -> str:
-        from bot.messages import TEXT
-
-        return await site_settings.load_welcome() or TEXT["welcome"]
+        return await site_settings.load_welcome() or say("bot_welcome")

@@ -20,10 +20,11 @@ from wechatpy.crypto import WeChatCrypto
 from content.messages import SIM_TEXT
 from core.errors import DomainError
 
+# The menu the bot publishes (core.wechat), so the simulator offers the same keys.
+from core.wechat.menu import MENU_FILE
+
 ACCOUNT = "gh_simulator"  # the official account's original id as the platform would name it
 EVENTS = {"subscribe": "subscribe", "unsubscribe": "unsubscribe", "click": "CLICK"}
-# The menu the bot publishes; read as data (not imported) so the simulator offers the same keys.
-MENU_FILE = Path(__file__).resolve().parents[1] / "bot" / "menu.yaml"
 MAX_TEXT_CHARS = 600
 
 

@@ -34,7 +34,7 @@ log = logging.getLogger("baoshan.console.simulator")
 ROLES = ("editor", "registrar")
 HISTORY_MAX = 40
 BUBBLE_MAX_CHARS = 2100
-# The bot answers within 4 s or says "success" (see bot.routes); leave room for the round trip.
+# The bot answers within 4 s or says "success" (see bot.callback); leave room for the round trip.
 TIMEOUT = httpx.Timeout(8.0, connect=2.0)
 
 

@@ -2,9 +2,8 @@
 caller waiting meanwhile sharing that one attempt's result (issue #11: ten waiting messages made
 24–27 serial token calls in 5.5 s while the endpoint returned 500).
 
-Plain asyncio, no database: the official account's token authority (bot.wechat_api) adds its
-cross-worker lease on top; the mini-program's per-worker token (core.booking.reminders) uses it
-as is. In core so both can, since core must not import bot.
+Plain asyncio, no database: the one token authority of both app ids (core.wechat.token) adds
+its cross-worker lease on top.
 """
 
 from __future__ import annotations

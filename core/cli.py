@@ -199,9 +199,9 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_wechat_menu_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.menu import MENU_FILE, load, validate
-    from bot.wechat_api import WechatApi, WechatApiError
     from core import outbound
+    from core.wechat import WechatApiError, WechatClient
+    from core.wechat.menu import MENU_FILE, load, validate
     from knowledge.entries import load_dir
 
     values = {"MINIAPP_APP_ID": settings.miniapp_app_id, "PUBLIC_BASE_URL": settings.public_base_url}
@@ -218,8 +218,7 @@ def cmd_wechat_menu_publish(args: argparse.Namespace, settings: Settings) -> int
         await db.init_orm(settings)
         try:
             async with outbound.client() as http:
-                await WechatApi(http, settings.wechat_api_base_url, settings.wechat_app_id,
-                                settings.wechat_app_secret).create_menu(menu)
+                await WechatClient.from_settings(settings, http).create_menu(menu)
         finally:
             await db.close_orm()
 
@@ -290,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("wechat", help="official account").add_subparsers(dest="wechat_command",
                                                                         required=True)
     wm = w.add_parser("menu", help="custom menu").add_subparsers(dest="menu_command", required=True)
-    mp = wm.add_parser("publish", help="validate bot/menu.yaml and publish it")
+    mp = wm.add_parser("publish", help="validate core/wechat/menu.yaml and publish it")
     mp.add_argument("--file", default=None)
     mp.add_argument("--dry-run", action="store_true", help="validate and print, do not publish")
     mp.set_defaults(func=cmd_wechat_menu_publish)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # both are heavy to import and only made in before_server_sta
     import httpx
 
     from core.kb import KnowledgeService
+    from core.wechat import WechatClient
 
 
 def utc_now() -> datetime:
@@ -46,9 +47,8 @@ class AppContext:
     full_slots: FullSlots = field(default_factory=FullSlots)
     # At most one database ping in flight (core.health).
     db_pinger: Pinger = field(default_factory=Pinger)
-    # The WeChat client (both app ids, one token authority): filled by the WeChat package once it
-    # exists; typed loosely until then.
-    wechat: Any | None = None
+    # The WeChat client (both app ids, one token authority), on the app's HTTP client.
+    wechat: WechatClient = field(init=False)
     # Made in before_server_start (core.lifecycle); reading one before then is a bug, and raises.
     http: httpx.AsyncClient = field(init=False)
     kb: KnowledgeService = field(init=False)

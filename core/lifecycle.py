@@ -18,11 +18,12 @@ from sanic import Sanic
 
 from core import db, outbound, ratelimit
 from core.booking.reads import BookingReads
-from core.booking.reminders import AccessToken, send_due
+from core.booking.reminders import send_due
 from core.context import App, AppContext, Job, of_app
 from core.ratelimit import RateLimits
 from core.retention import DailyRetention
 from core.sessions import session_lookup
+from core.wechat import WechatClient
 
 log = logging.getLogger("baoshan.lifecycle")
 INTERVAL_SECONDS = 60
@@ -36,12 +37,11 @@ def add_job(app: Sanic[Any, Any], job: Job) -> None:
 async def booking_jobs(ctx: AppContext) -> None:
     """Each worker, every minute: send due reminders, drop finished rate-limit windows and, once a
     day across all workers and hosts, apply the retention periods (core.retention)."""
-    token = AccessToken()
     retention = DailyRetention()
     while True:
         try:
             now = ctx.clock()
-            await send_due(ctx.http, ctx.settings, token, now)
+            await send_due(ctx.wechat, now)
             await ratelimit.purge(now.timestamp())
         except Exception:  # a bad round must not stop future rounds
             log.exception("booking jobs round failed")
@@ -65,6 +65,8 @@ def install(app: App) -> None:
 
         await db.init_orm(ctx.settings)
         ctx.http = outbound.client()
+        # The one WeChat client (both app ids, one token authority) on the app's HTTP client.
+        ctx.wechat = WechatClient.from_settings(ctx.settings, ctx.http)
         ctx.booking_reads = BookingReads()
         ctx.rate_limits = RateLimits()
         ctx.sessions = session_lookup()

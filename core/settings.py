@@ -43,7 +43,7 @@ class Settings:
     log_level: str
     log_format: str
     public_base_url: str
-    # WeChat's 明文/兼容/安全模式: which callback bodies are accepted (bot.protocol).
+    # WeChat's 明文/兼容/安全模式: which callback bodies are accepted (core.wechat.protocol).
     wechat_message_mode: str = "plain"
     # Reverse proxies in front of the service whose X-Forwarded-For is trusted (0 = none).
     proxies_count: int = 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any
 
-import httpx
 from sanic import Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from core.crypto import sha256_hex
 from core.field_binding import SESSION_KEY, session_row_key
 from core.models import MiniappSession, MiniappUser
+from core.wechat import WechatApiError, WechatClient, WechatUnavailable
 from miniapp_api.blueprint import bp
 from miniapp_api.common import api_error, cipher, current_user, json_body, now
 from miniapp_api.schemas import SessionIn, SessionOut, content, errors
@@ -23,27 +24,22 @@ log = logging.getLogger("baoshan.miniapp.session")
 TOKEN_TTL = timedelta(days=1)
 
 
-async def _jscode2session(request: Request, code: str) -> dict:
-    settings = request.app.ctx.settings
+async def _jscode2session(request: Request, code: str) -> dict[str, Any]:
+    wechat: WechatClient = request.app.ctx.wechat
     try:
-        resp = await request.app.ctx.http.get(
-            f"{settings.wechat_api_base_url}/sns/jscode2session",
-            params={"appid": settings.miniapp_app_id, "secret": settings.miniapp_app_secret,
-                    "js_code": code, "grant_type": "authorization_code"})
-        data = resp.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        log.warning("jscode2session unreachable", extra={"error": type(exc).__name__})
+        data = await wechat.jscode2session(code)
+    except WechatUnavailable as exc:
+        log.warning("jscode2session unreachable", extra={"error": exc.errmsg})
         raise api_error("wechat_unavailable") from None
-    try:
-        errcode = int(data.get("errcode") or 0) if isinstance(data, dict) else -1
-    except (TypeError, ValueError):
-        errcode = -1
-    if errcode in (40029, 40163):  # invalid code / code already used
-        raise api_error("invalid_code")
-    if errcode == 45011:  # WeChat says this user logs in too often
-        raise api_error("rate_limited", retry_after=60)
-    if errcode != 0 or not data.get("openid") or not data.get("session_key"):
-        log.warning("jscode2session failed", extra={"errcode": errcode})
+    except WechatApiError as exc:
+        if exc.errcode in (40029, 40163):  # invalid code / code already used
+            raise api_error("invalid_code") from None
+        if exc.errcode == 45011:  # WeChat says this user logs in too often
+            raise api_error("rate_limited", retry_after=60) from None
+        log.warning("jscode2session failed", extra={"errcode": exc.errcode})
+        raise api_error("wechat_unavailable") from None
+    if not data.get("openid") or not data.get("session_key"):
+        log.warning("jscode2session failed", extra={"errcode": 0})
         raise api_error("wechat_unavailable")
     return data
 

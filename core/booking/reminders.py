@@ -3,68 +3,25 @@ subscribe messages.
 
 Every worker may run ``send_due``; each notification is still sent once, because a worker sends
 only after winning the conditional UPDATE pending → sending, and a one-time consent is spent the
-same way (unused → used). No leader election or worker-local state is needed.
+same way (unused → used). No leader election or worker-local state is needed: the mini-program's
+access token comes from the one token authority (``core.wechat``), shared by every worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from tortoise.expressions import Q
 
-from core.backoff import BackingOff, Backoff, SingleFlight
 from core.booking.rules import DEFAULT_RULES, SHANGHAI
 from core.models import Notification, Subscription
-from core.settings import Settings
+from core.wechat import WechatApiError, WechatClient, WechatUnavailable
 
 log = logging.getLogger("baoshan.booking.reminders")
 _BATCH = 50
-
-
-class AccessToken:
-    """The mini-program's access token via /cgi-bin/stable_token, cached per worker until near
-    expiry (stable_token returns the same token to every caller, so workers do not fight).
-
-    While the endpoint fails, one attempt per backoff window (exponential, capped); callers
-    meanwhile share the attempt in flight, or get BackingOff at once."""
-
-    def __init__(self, backoff: Backoff | None = None) -> None:
-        self._value = ""
-        self._expires = 0.0
-        self.backoff = backoff or Backoff()
-        self._flight: SingleFlight[str] = SingleFlight()
-
-    async def get(self, http: httpx.AsyncClient, settings: Settings) -> str:
-        if self._value and time.monotonic() < self._expires:
-            return self._value
-        return await self._flight.run(lambda: self._fetch(http, settings))
-
-    async def _fetch(self, http: httpx.AsyncClient, settings: Settings) -> str:
-        if wait := self.backoff.waiting():
-            raise BackingOff(wait)
-        try:
-            resp = await http.post(f"{settings.wechat_api_base_url}/cgi-bin/stable_token",
-                                   json={"grant_type": "client_credential",
-                                         "appid": settings.miniapp_app_id,
-                                         "secret": settings.miniapp_app_secret})
-            data = resp.json()
-            if not data.get("access_token"):
-                raise RuntimeError(f"stable_token errcode {data.get('errcode')}")
-        except (httpx.HTTPError, ValueError, RuntimeError) as exc:
-            delay = self.backoff.failed()
-            log.warning("mini-program token fetch failed; backing off", extra={
-                "error": type(exc).__name__, "failures": self.backoff.failures,
-                "retry_in_s": delay})
-            raise
-        self.backoff.succeeded()
-        self._value = data["access_token"]
-        self._expires = time.monotonic() + int(data.get("expires_in", 7200)) - 300
-        return self._value
 
 
 def _message(n: Notification, template_id: str) -> dict[str, Any]:
@@ -129,25 +86,23 @@ async def recover_stale(now: datetime) -> int:
     return recovered
 
 
-async def send_due(http: httpx.AsyncClient, settings: Settings, token: AccessToken,
-                   now: datetime) -> int:
+async def send_due(wechat: WechatClient, now: datetime) -> int:
     """Sends what is due; returns how many messages WeChat accepted."""
     await recover_stale(now)
     sent = 0
     due = await Notification.filter(status="pending", due_at__lte=now).order_by("id") \
         .limit(_BATCH).prefetch_related("booking__slot", "user")
     for n in due:
-        if token.backoff.waiting():
+        if wechat.backing_off("miniapp"):
             break  # the token endpoint is failing: leave the rest pending, claim nothing
         if not await Notification.filter(id=n.id, status="pending").update(status="sending",
                                                                            sent_at=now):
             continue  # another worker has it
-        sent += await _send_one(http, settings, token, n, now)
+        sent += await _send_one(wechat, n, now)
     return sent
 
 
-async def _send_one(http: httpx.AsyncClient, settings: Settings, token: AccessToken,
-                    n: Notification, now: datetime) -> int:
+async def _send_one(wechat: WechatClient, n: Notification, now: datetime) -> int:
     sub_id: int | None = None
     try:
         # A closure notice is about a booking that is no longer confirmed, by design.
@@ -162,13 +117,12 @@ async def _send_one(http: httpx.AsyncClient, settings: Settings, token: AccessTo
             return 0
         sub_id = sub.id
         await Notification.filter(id=n.id).update(detail=f"{_CONSENT}{sub.id}")
-        access = await token.get(http, settings)
+        access = await wechat.access_token("miniapp")
         # From here the message may reach WeChat: an interruption is no longer retried.
         await Notification.filter(id=n.id).update(detail=f"{_POSTING}{sub.id}")
         sub_id = None
-        resp = await http.post(f"{settings.wechat_api_base_url}/cgi-bin/message/subscribe/send",
-                               params={"access_token": access}, json=_message(n, sub.template_id))
-        errcode = int(resp.json().get("errcode", -1))
+        await wechat.send_subscribe(_message(n, sub.template_id), token=access)
+        errcode = 0
     except asyncio.CancelledError:
         # Shut down mid-way: hand the row back (shielded: a second cancel must not stop it),
         # then let the cancellation go on. Mid-send rows stay for recover_stale to judge.
@@ -176,14 +130,17 @@ async def _send_one(http: httpx.AsyncClient, settings: Settings, token: AccessTo
             await asyncio.shield(_hand_back(n.id, sub_id))
             log.warning("reminder handed back on cancellation", extra={"notification_id": n.id})
         raise
-    except (httpx.HTTPError, ValueError, RuntimeError, BackingOff) as exc:
-        # Not accepted: give both the notification and the consent back for the next round.
-        # (A transport error on the send itself happened before WeChat answered; WeChat
-        # rejects nothing it did not receive, and a timeout after receipt is rare enough that
-        # a possible duplicate reminder is better than a lost one.)
-        await _hand_back(n.id, sub_id if sub_id is not None else _sub_of(await _detail(n.id)))
-        log.warning("subscribe message not sent", extra={"error": type(exc).__name__})
-        return 0
+    except WechatApiError as exc:
+        if sub_id is None and not isinstance(exc, WechatUnavailable):
+            errcode = exc.errcode  # WeChat received the message and said no
+        else:
+            # Not accepted: give both the notification and the consent back for the next round.
+            # (No token, or a transport error on the send itself before WeChat answered;
+            # WeChat rejects nothing it did not receive, and a timeout after receipt is rare
+            # enough that a possible duplicate reminder is better than a lost one.)
+            await _hand_back(n.id, sub_id if sub_id is not None else _sub_of(await _detail(n.id)))
+            log.warning("subscribe message not sent", extra={"error": type(exc).__name__})
+            return 0
     if errcode == 0:
         await _finish(n, "sent", now=now)
         return 1

@@ -8,14 +8,14 @@ import httpx
 import pytest
 from sanic import Sanic
 
-from bot.routes import TEXT_LIMIT_BYTES, fit
+from bot.replies import TEXT_LIMIT_BYTES, fit
 from core.app import create_app
 from core.models import UnansweredQuestion, WechatFollower, WechatInbound
 from core.settings import Settings
-from tests.bot.wx import FakeWechat, fixture, sign
 from tests.conftest import make_settings
 from tests.support.asgi import client as asgi_client
 from tests.support.asgi import lifespan
+from tests.support.wechat import FakeWechat, fixture, sign
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 

@@ -20,10 +20,10 @@ from sanic import Sanic
 from content import auth
 from content.messages import SIM_TEXT
 from core.settings import Settings
-from tests.bot.wx import FakeWechat, fixture
 from tests.conftest import AppFactory, make_settings
 from tests.content.conftest import PASSWORD, login
 from tests.support.asgi import client as asgi_client
+from tests.support.wechat import FakeWechat, fixture
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 TOKEN, APP_ID = "tok-replay", "wx1234567890"

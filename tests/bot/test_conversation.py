@@ -10,10 +10,10 @@ import pytest
 from sanic import Sanic
 
 from bot import service
-from bot.messages import TEXT
+from core import catalogue
 from core.answer_words import REPLIES
 from core.models import AnswerReview, UrgentMessage, WechatUserState
-from tests.bot.wx import FakeWechat, fixture
+from tests.support.wechat import FakeWechat, fixture
 
 OFFICE = "mr-office-info"
 START = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
@@ -103,7 +103,7 @@ async def test_voice_is_answered_like_text_topic_included(wx: FakeWechat, app: S
 async def test_voice_without_recognition_says_how_to_ask_by_text(wx: FakeWechat, clock: Clock,
                                                                  name: str) -> None:
     reply = await say(wx, clock, "", kind=name)
-    assert reply == TEXT["voice_unrecognised"] and "打字" in reply
+    assert reply == catalogue.text("residents", "bot_voice_unrecognised") and "打字" in reply
 
 
 async def test_thumbs_down_after_an_answer_is_kept_for_staff(wx: FakeWechat, clock: Clock) -> None:

@@ -8,8 +8,8 @@ import pytest
 from sanic import Sanic
 
 from core.models import UnansweredQuestion, UrgentMessage
-from tests.bot.wx import FakeWechat, fixture
 from tests.content.conftest import ConsoleFactory
+from tests.support.wechat import FakeWechat, fixture
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.bot.wx import FakeWechat, fixture
 from tests.support.pgcluster import PgCluster, kill_server, pg_cluster, serve_on  # noqa: F401
 from tests.support.server import Server, wait_healthy
+from tests.support.wechat import FakeWechat, fixture
 
 pytestmark = pytest.mark.slow
 DEV_TOKEN = "dev-placeholder-wechat_token"

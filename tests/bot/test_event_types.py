@@ -21,14 +21,13 @@ import pytest_asyncio
 from sanic import Sanic
 
 from bot import events, service
-from bot.messages import CONTACT_QUESTION
 from core.app import create_app
 from core.models import UnansweredQuestion, WechatFollower, WechatInbound, WechatUserState
 from core.settings import Settings
-from tests.bot.wx import FIXTURES, FakeWechat, fixture
 from tests.conftest import make_settings
 from tests.support.asgi import client as asgi_client
 from tests.support.asgi import lifespan
+from tests.support.wechat import FIXTURES, FakeWechat, fixture
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 BOOKING_QR = "BSMZ1:42:K7MNPQRS:3f9a0c1b2d4e5f60"
@@ -248,7 +247,7 @@ async def test_contacts_fall_back_to_the_knowledge_answer_without_the_entry() ->
     ctx = SimpleNamespace(miniapp_app_id="", entry_text=lambda entry_id: None, ask=ask,
                           reply_text=lambda r: "知识库给出的联系方式" if r is result else "")
     assert await events.contacts_reply(ctx, "oUser") == "知识库给出的联系方式"  # type: ignore[arg-type]
-    assert asked == [CONTACT_QUESTION]
+    assert asked == [events.CONTACT_QUESTION]
 
 
 async def test_distinct_events_in_one_second_are_not_taken_for_retries(wx: FakeWechat) -> None:

@@ -2,62 +2,35 @@
 whatever happens to the worker (issue #11, items 3-4).
 
 A real ``baoshan serve`` on a throwaway PostgreSQL cluster; answers are made slow by locking the
-notices table (the "最新通知" reply reads it), WeChat's API is a fake HTTP server here.
+notices table (the "最新通知" reply reads it), WeChat's API is the fake WeChat on a loopback socket.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.bot.wx import FakeWechat, fixture
 from tests.support.pgcluster import PgCluster, kill_server, pg_cluster, serve_on  # noqa: F401
 from tests.support.server import Server, wait_healthy
+from tests.support.wechat import FakeWechat, FakeWechatApi, fixture
 
 pytestmark = pytest.mark.slow
 DEV_TOKEN = "dev-placeholder-wechat_token"
-SENDS: list[dict] = []
-
-
-class _FakeApi(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-        if self.path.startswith("/cgi-bin/stable_token"):
-            out = {"access_token": "TOKEN", "expires_in": 7200}
-        else:
-            SENDS.append(body)
-            out = {"errcode": 0, "errmsg": "ok"}
-        data = json.dumps(out).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
-def wechat_api() -> Iterator[str]:
-    SENDS.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def wechat_api() -> Iterator[FakeWechatApi]:
+    fake = FakeWechatApi()
+    with fake.serve():
+        yield fake
 
 
 def _start(url: str, var: Path, api: str) -> Server:
@@ -77,9 +50,9 @@ def _send(server: Server, *xmls: str) -> list[httpx.Response]:
     return asyncio.run(fire())
 
 
-def _wait_for_sends(count: int, limit: float = 25.0) -> None:
+def _wait_for_sends(api: FakeWechatApi, count: int, limit: float = 25.0) -> None:
     began = time.monotonic()
-    while len(SENDS) < count and time.monotonic() - began < limit:
+    while len(api.custom) < count and time.monotonic() - began < limit:
         time.sleep(0.2)
 
 
@@ -88,11 +61,11 @@ def _owed(users: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_late_answers_survive_the_worker(pg_cluster: PgCluster, wechat_api: str,  # noqa: F811
+def test_late_answers_survive_the_worker(pg_cluster: PgCluster, wechat_api: FakeWechatApi,  # noqa: F811
                                          tmp_path: Path, sig: signal.Signals) -> None:
     users = [f"oLate{sig.value}x{i}" for i in range(3)]
     with pg_cluster.database() as url:
-        server = _start(url, tmp_path / "var", wechat_api)
+        server = _start(url, tmp_path / "var", wechat_api.url)
         try:
             with pg_cluster.lock(url, "content_notice"):
                 replies = _send(server, *_owed(users))
@@ -105,17 +78,18 @@ def test_late_answers_survive_the_worker(pg_cluster: PgCluster, wechat_api: str,
                         time.sleep(0.2)
                     assert "handed back" in server.output(), server.output()[-3000:]
                 kill_server(server)
-            assert SENDS == []
+            assert wechat_api.custom == []
             if sig == signal.SIGKILL:
                 # A killed worker's lease runs out after 30 s: move it into the past rather
                 # than waiting (nothing else depends on the clock here).
                 pg_cluster.psql(url, "UPDATE wechat_inbound SET lease_until = now() - "
                                      "interval '1 second' WHERE lease_until IS NOT NULL")
-            server = _start(url, tmp_path / "var2", wechat_api)
-            _wait_for_sends(3)
+            server = _start(url, tmp_path / "var2", wechat_api.url)
+            _wait_for_sends(wechat_api, 3)
             time.sleep(1.0)  # time for a duplicate to show up, if there were one
-            assert sorted(s["touser"] for s in SENDS) == sorted(users), server.output()[-3000:]
-            assert all("没有新的通知" in s["text"]["content"] for s in SENDS)
+            sends = wechat_api.custom
+            assert sorted(s["touser"] for s in sends) == sorted(users), server.output()[-3000:]
+            assert all("没有新的通知" in s["text"]["content"] for s in sends)
             assert pg_cluster.psql(url, "SELECT DISTINCT status FROM wechat_inbound").split() \
                 == ["sent"]
         finally:
@@ -123,10 +97,10 @@ def test_late_answers_survive_the_worker(pg_cluster: PgCluster, wechat_api: str,
 
 
 def test_retry_during_a_late_answer_never_delivers_it_twice(
-        pg_cluster: PgCluster, wechat_api: str, tmp_path: Path) -> None:  # noqa: F811
+        pg_cluster: PgCluster, wechat_api: FakeWechatApi, tmp_path: Path) -> None:  # noqa: F811
     xml = fixture("text", user="oRetry", content="最新通知", msgid=991234)
     with pg_cluster.database() as url:
-        server = _start(url, tmp_path / "var", wechat_api)
+        server = _start(url, tmp_path / "var", wechat_api.url)
         try:
             with contextlib.ExitStack() as stack:
                 stack.enter_context(pg_cluster.lock(url, "content_notice"))
@@ -136,11 +110,12 @@ def test_retry_during_a_late_answer_never_delivers_it_twice(
                 # attempt's answer becomes ready (the lock goes) and is sent.
                 threading.Timer(1.0, stack.close).start()
                 retries = _send(server, xml, xml)
-            _wait_for_sends(1)
+            _wait_for_sends(wechat_api, 1)
             retries += _send(server, xml)
             time.sleep(1.0)
             passive = [r for r in retries if r.text != "success"]
-            assert len(SENDS) + len(passive) == 1, (SENDS, [r.text for r in passive])
-            assert len(SENDS) == 1 and SENDS[0]["touser"] == "oRetry"
+            sends = wechat_api.custom
+            assert len(sends) + len(passive) == 1, (sends, [r.text for r in passive])
+            assert len(sends) == 1 and sends[0]["touser"] == "oRetry"
         finally:
             kill_server(server)

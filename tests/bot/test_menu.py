@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import copy
 
-from bot.menu import load, validate
+from core.wechat.menu import load, validate
 from knowledge.entries import load_dir
 
 VALUES = {"MINIAPP_APP_ID": "wxminiapp0001", "PUBLIC_BASE_URL": "https://baoshan.example"}

@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import httpx
 from sanic import Sanic
 
-from bot import outbox, routes, service
-from bot.wechat_api import WechatApi
+from bot import late, outbox, service
 from core.models import WechatInbound
+from tests.support.wechat import FakeWechatApi
 
 
 def _raw(user: str, content: str, msgid: int) -> dict[str, str]:
@@ -31,26 +29,21 @@ async def _row(key: str, status: str, *, lease: timedelta | None, age: timedelta
 
 
 async def test_sweeps_deliver_each_owed_answer_once(app: Sanic) -> None:
-    sends: list[dict[str, Any]] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/cgi-bin/stable_token":
-            return httpx.Response(200, json={"access_token": "T", "expires_in": 7200})
-        sends.append(json.loads(request.content))
-        return httpx.Response(200, json={"errcode": 0})
-
+    fake = FakeWechatApi()
     await _row("msg:1", "late", lease=-timedelta(seconds=1), user="oA")  # its worker died
     await _row("msg:2", "late", lease=None, user="oB")  # handed back at shutdown
     await _row("msg:3", "processing", lease=-timedelta(seconds=1), user="oC")  # died mid-reply
     await _row("msg:4", "late", lease=timedelta(seconds=30), user="oD")  # still being worked on
     await _row("msg:5", "sending", lease=-timedelta(seconds=1), user="oE")  # died mid-send
     await _row("msg:6", "late", lease=None, age=timedelta(hours=49), user="oF")  # window closed
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-        boxes = [outbox.Outbox(WechatApi(http, "http://wechat.test", "wxapp", "s"),
-                               lambda raw: routes._recompute(app, raw)) for _ in range(3)]
-        # Three workers starting at once all sweep the same rows.
-        await asyncio.gather(*(box.sweep() for box in boxes))
-        await asyncio.gather(*(t for box in boxes for t in list(box.tasks.values())))
+    workers = [fake.client() for _ in range(3)]
+    boxes = [outbox.Outbox(api, lambda raw: late.recompute(app, raw)) for api in workers]
+    # Three workers starting at once all sweep the same rows.
+    await asyncio.gather(*(box.sweep() for box in boxes))
+    await asyncio.gather(*(t for box in boxes for t in list(box.tasks.values())))
+    for api in workers:
+        await api.http.aclose()
+    sends = fake.custom
     assert sorted(s["touser"] for s in sends) == ["oA", "oB", "oC"]
     assert all("身份证" in s["text"]["content"] for s in sends)
     status = {r.key: r.status for r in await WechatInbound.all()}

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from core import kb, kb_curation, site_settings
 from knowledge.entries import load_dir
-from tests.bot.wx import FakeWechat, fixture
 from tests.conftest import AppFactory
 from tests.support.asgi import client as asgi_client
+from tests.support.wechat import FakeWechat, fixture
 
 BASE = "https://mz.example.invalid"
 QUESTION = "结婚登记要带什么"

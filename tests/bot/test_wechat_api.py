@@ -1,52 +1,35 @@
-"""The outbound WeChat API against a fake WeChat server (httpx.MockTransport serving JSON)."""
+"""The one WeChat client and its token authority against the fake WeChat (httpx.MockTransport
+serving the fixture JSON)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sanic import Sanic
 
-from bot.routes import deliver_late
-from bot.wechat_api import WechatApi, WechatApiError
+from bot.late import deliver_late
 from core.models import WechatAccessToken
+from core.wechat import WechatApiError, WechatClient
+from tests.support.wechat import CUSTOM_SEND, FakeWechatApi
 
-
-class FakeWechatServer:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict]] = []
-        self.tokens = 0
-        self.reject_next_send_with: int | None = None
-        self.fail_sends = False
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content or b"{}")
-        self.calls.append((request.url.path, body))
-        if request.url.path == "/cgi-bin/stable_token":
-            assert body["force_refresh"] is False
-            self.tokens += 1
-            return httpx.Response(200, json={"access_token": f"TOKEN{self.tokens}", "expires_in": 7200})
-        if request.url.path == "/cgi-bin/message/custom/send":
-            if self.fail_sends:
-                raise httpx.ConnectError("down")
-            if self.reject_next_send_with:
-                code, self.reject_next_send_with = self.reject_next_send_with, None
-                return httpx.Response(200, json={"errcode": code, "errmsg": "invalid credential"})
-            return httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})
-        return httpx.Response(404, json={"errcode": 404})
+Wx = tuple[FakeWechatApi, WechatClient]
 
 
 @pytest.fixture
-async def wechat(app: Sanic):  # type: ignore[no-untyped-def]
-    server = FakeWechatServer()
-    async with httpx.AsyncClient(transport=httpx.MockTransport(server.handler)) as http:
-        yield server, WechatApi(http, "http://wechat.test", "wxapp", "secret")
+async def wechat(app: Sanic) -> AsyncIterator[Wx]:
+    server = FakeWechatApi(numbered=True)
+    api = server.client()
+    try:
+        yield server, api
+    finally:
+        await api.http.aclose()
 
 
-async def test_token_is_fetched_once_and_shared(wechat) -> None:  # type: ignore[no-untyped-def]
+async def test_token_is_fetched_once_and_shared(wechat: Wx) -> None:
     server, api = wechat
     tokens = await asyncio.gather(*(api.access_token() for _ in range(10)))
     assert set(tokens) == {"TOKEN1"} and server.tokens == 1
@@ -55,40 +38,41 @@ async def test_token_is_fetched_once_and_shared(wechat) -> None:  # type: ignore
     assert row.token == "TOKEN1" and row.lease_until is None
 
 
-async def test_token_is_refreshed_early_before_it_expires(wechat) -> None:  # type: ignore[no-untyped-def]
+async def test_token_is_refreshed_early_before_it_expires(wechat: Wx) -> None:
     server, api = wechat
     await api.access_token()
     later = datetime.now(UTC) + timedelta(seconds=7200 - 60)
     assert await api.access_token(now=later) == "TOKEN2" and server.tokens == 2
 
 
-async def test_rejected_token_is_reread_then_replaced_once(wechat) -> None:  # type: ignore[no-untyped-def]
+async def test_rejected_token_is_reread_then_replaced_once(wechat: Wx) -> None:
     server, api = wechat
     await api.access_token()
-    server.reject_next_send_with = 40001
+    server.script[CUSTOM_SEND] = [{"errcode": 40001, "errmsg": "invalid credential"}]
     await api.send_text("oUser", "你好")
-    sends = [c for c in server.calls if c[0] == "/cgi-bin/message/custom/send"]
+    sends = server.to(CUSTOM_SEND)
     assert len(sends) == 2 and server.tokens == 2
 
 
-async def test_customer_service_messages_are_never_retried(wechat) -> None:  # type: ignore[no-untyped-def]
+async def test_customer_service_messages_are_never_retried(wechat: Wx) -> None:
     server, api = wechat
-    server.fail_sends = True
+    server.routes[CUSTOM_SEND] = lambda request: httpx.ConnectError("down")
     with pytest.raises(WechatApiError):
         await api.send_text("oUser", "你好")
-    assert sum(1 for c in server.calls if c[0] == "/cgi-bin/message/custom/send") == 1
+    assert len(server.to(CUSTOM_SEND)) == 1
     assert await deliver_late(api, "oUser", "迟到的答案") is False
 
 
-async def test_late_answers_go_out_as_customer_service_text(wechat) -> None:  # type: ignore[no-untyped-def]
+async def test_late_answers_go_out_as_customer_service_text(wechat: Wx) -> None:
     server, api = wechat
     assert await deliver_late(api, "oUser", "结婚登记只需双方身份证。") is True
-    path, body = server.calls[-1]
-    assert path == "/cgi-bin/message/custom/send"
-    assert body == {"touser": "oUser", "msgtype": "text", "text": {"content": "结婚登记只需双方身份证。"}}
+    call = server.calls[-1]
+    assert call.path == CUSTOM_SEND
+    assert call.body == {"touser": "oUser", "msgtype": "text",
+                         "text": {"content": "结婚登记只需双方身份证。"}}
 
 
-async def test_the_placeholder_row_of_a_refresh_in_flight_is_never_returned(wechat) -> None:  # type: ignore[no-untyped-def]
+async def test_the_placeholder_row_of_a_refresh_in_flight_is_never_returned(wechat: Wx) -> None:
     """Seen on PostgreSQL in CI: a waiter whose clock read was earlier than the lease holder's got
     "" — the empty row _take_lease creates looked unexpired to it."""
     server, api = wechat
@@ -98,3 +82,21 @@ async def test_the_placeholder_row_of_a_refresh_in_flight_is_never_returned(wech
                                    lease_until=now + timedelta(milliseconds=500))
     token = await api.access_token()
     assert token == "TOKEN1" and server.tokens == 1
+
+
+async def test_both_app_ids_take_their_token_from_the_one_authority(wechat: Wx) -> None:
+    """The mini-program's token (reminders) is leased in the database like the account's: no
+    worker keeps a token of its own."""
+    server, api = wechat
+    account, miniapp = await asyncio.gather(api.access_token("account"),
+                                            api.access_token("miniapp"))
+    assert {account, miniapp} == {"TOKEN1", "TOKEN2"} and server.tokens == 2
+    assert [c.body["appid"] for c in server.to("/cgi-bin/stable_token")] in (
+        ["wxapp", "wxmini"], ["wxmini", "wxapp"])
+    rows = {r.app_id: r.token for r in await WechatAccessToken.all()}
+    assert rows == {"wxapp": account, "wxmini": miniapp}
+    other_worker = server.client()  # another worker (or host) reads the same rows
+    try:
+        assert await other_worker.access_token("miniapp") == miniapp and server.tokens == 2
+    finally:
+        await other_worker.http.aclose()

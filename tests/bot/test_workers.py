@@ -8,8 +8,8 @@ import signal
 import httpx
 import pytest
 
-from tests.bot.wx import FakeWechat, fixture
 from tests.support.server import stop, wait_healthy
+from tests.support.wechat import FakeWechat, fixture
 
 pytestmark = pytest.mark.slow
 DEV_TOKEN = "dev-placeholder-wechat_token"

@@ -16,7 +16,7 @@ from sanic import Sanic
 
 from core.answer_words import REPLIES
 from core.models import Notice, UrgentMessage
-from tests.bot.wx import FakeWechat, fixture
+from tests.support.wechat import FakeWechat, fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 # message → the intent every face must report

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import httpx
 import pytest
 
-from bot.wechat_api import WechatApi
 from core.app import create_app
 from core.logs import JsonFormatter, TextFormatter
 from core.outbound import redact
@@ -21,6 +16,7 @@ from core.settings import Settings
 from tests.conftest import _clean_tables
 from tests.support.asgi import client as asgi_client
 from tests.support.asgi import lifespan
+from tests.support.wechat import FakeWechatApi
 
 APP_SECRET = "Mp5ecretV4lue0123456789abcdefXYZ"
 OA_SECRET = "0aSecretV4lue9876543210fedcbaQRS"
@@ -30,39 +26,13 @@ ACCESS_TOKEN = "ACCESS_TOKEN_81_7xkq29"
 SECRETS = (APP_SECRET, OA_SECRET, LOGIN_CODE, SESSION_KEY, ACCESS_TOKEN)
 
 
-class _FakeWeChat(BaseHTTPRequestHandler):
-    """WeChat's server API on a real socket, so the app's own client (and its logging) is used."""
-
-    def _answer(self, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        self._answer({"openid": "o-resident", "session_key": SESSION_KEY})
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path.startswith("/cgi-bin/stable_token"):
-            self._answer({"access_token": ACCESS_TOKEN, "expires_in": 7200})
-        else:
-            self._answer({"errcode": 0, "errmsg": "ok"})
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def fake_wechat() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeWeChat)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """The fake WeChat on a real socket, so the app's own client (and its logging) is used."""
+    fake = FakeWechatApi(ACCESS_TOKEN)
+    fake.codes[LOGIN_CODE] = {"openid": "o-resident", "session_key": SESSION_KEY}
+    with fake.serve() as url:
+        yield url
 
 
 class _Lines(logging.Handler):
@@ -91,8 +61,7 @@ async def test_a_real_login_and_send_leave_no_secret_in_the_log(migrated: Settin
                 async with asgi_client(app) as c:
                     r = await c.post("/api/v1/miniapp/session", json={"code": LOGIN_CODE})
                     assert r.status_code == 200, r.text
-                await WechatApi(app.ctx.http, fake_wechat, settings.wechat_app_id,
-                                OA_SECRET).send_text("o-resident", "您好")
+                await app.ctx.wechat.send_text("o-resident", "您好")
             finally:
                 await app.ctx.kb.stop()
                 await _clean_tables()

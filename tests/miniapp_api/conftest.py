@@ -1,8 +1,8 @@
-"""Mini-program test helpers: a fake WeChat at the HTTP edge, logins, slots and valid ID numbers."""
+"""Mini-program test helpers: the fake WeChat at the HTTP edge (tests.support.wechat), logins,
+slots and valid ID numbers."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -15,6 +15,7 @@ from sanic import Sanic
 from core.booking.rules import SHANGHAI, id_check_digit
 from core.booking.slots import open_slot
 from core.models import Slot
+from tests.support.wechat import FakeWechatApi
 
 
 def make_id(birth: str = "19900101", *, male: bool = True, region: str = "310113",
@@ -25,43 +26,16 @@ def make_id(birth: str = "19900101", *, male: bool = True, region: str = "310113
     return first17 + id_check_digit(first17)
 
 
-class FakeWeChat:
-    """Answers WeChat's server API over httpx.MockTransport: openid = "o-" + code."""
-
-    def __init__(self) -> None:
-        self.calls: list[httpx.Request] = []
-        self.overrides: dict[str, Any] = {}  # code -> JSON body or an exception to raise
-        self.sent: list[dict[str, Any]] = []
-
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.calls.append(request)
-        if request.url.path == "/sns/jscode2session":
-            code = request.url.params.get("js_code", "")
-            override = self.overrides.get(code)
-            if isinstance(override, Exception):
-                raise override
-            body = override or {"openid": f"o-{code}", "session_key": f"sk-{code}"}
-            return httpx.Response(200, json=body)
-        if request.url.path == "/cgi-bin/stable_token":
-            return httpx.Response(200, json={"access_token": "AT", "expires_in": 7200})
-        if request.url.path == "/cgi-bin/message/subscribe/send":
-            self.sent.append(json.loads(request.content))
-            return httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})
-        return httpx.Response(404, json={"errcode": 404})
-
-
 @pytest_asyncio.fixture
-async def wechat(app: Sanic) -> FakeWeChat:
-    fake = FakeWeChat()
-    # Faking at the HTTP edge: the app's own client is swapped for one with a mock transport.
-    await app.ctx.http.aclose()
-    app.ctx.http = httpx.AsyncClient(transport=httpx.MockTransport(fake.handler),
-                                     timeout=httpx.Timeout(4.0))
+async def wechat(app: Sanic) -> FakeWechatApi:
+    """The fake WeChat (openid = "o-" + code) behind the app's own HTTP and WeChat clients."""
+    fake = FakeWechatApi("AT")
+    await fake.install(app)
     return fake
 
 
 @pytest.fixture
-def login(client: httpx.AsyncClient, wechat: FakeWeChat) -> Callable[[str], Any]:
+def login(client: httpx.AsyncClient, wechat: FakeWechatApi) -> Callable[[str], Any]:
     async def do(code: str) -> dict[str, str]:
         r = await client.post("/api/v1/miniapp/session", json={"code": code})
         assert r.status_code == 200, r.text

@@ -10,9 +10,9 @@ from core import ratelimit
 from core.app import create_app
 from core.settings import Settings
 from tests.conftest import _clean_tables, make_settings
-from tests.miniapp_api.conftest import FakeWeChat
 from tests.support.asgi import client as asgi_client
 from tests.support.asgi import lifespan
+from tests.support.wechat import FakeWechatApi
 
 API = "/api/v1/miniapp"
 
@@ -36,19 +36,16 @@ async def test_default_address_limit_allows_a_burst_of_600(app) -> None:
 
 
 async def test_limits_answer_429_with_retry_after(migrated: Settings, tmp_path: Path) -> None:
-    import httpx
-
     settings = make_settings(migrated.database_url, tmp_path, BAOSHAN_RATE_LIMIT_PER_ADDRESS="8",
                              BAOSHAN_RATE_LIMIT_PER_USER="3")
     app = create_app(settings)
-    fake = FakeWeChat()
+    fake = FakeWechatApi()
     try:
         async with lifespan(app), asgi_client(app) as c:
             # A fixed clock: the test must not straddle a window boundary.
             fixed = datetime.fromtimestamp((time.time() // 60) * 60 + 1, UTC)
             app.ctx.clock = lambda: fixed
-            await app.ctx.http.aclose()
-            app.ctx.http = httpx.AsyncClient(transport=httpx.MockTransport(fake.handler))
+            await fake.install(app)
             token = (await c.post(f"{API}/session", json={"code": "lim"})).json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
             user = [(await c.get(f"{API}/bookings", headers=auth)).status_code for _ in range(4)]

@@ -7,15 +7,17 @@ import asyncio
 import json
 import logging
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 
-from core.booking.reminders import AccessToken, send_due
+from core.booking.reminders import send_due
 from core.models import Notification, Subscription
 from tests.miniapp_api.conftest import couple, make_slot
 
 API = "/api/v1/miniapp"
+STABLE_TOKEN = "/cgi-bin/stable_token"
 
 
 async def _booked_with_consent(client, login, code: str) -> tuple[Notification, Subscription]:  # type: ignore[no-untyped-def]
@@ -38,11 +40,10 @@ async def test_row_stranded_in_sending_before_the_send_is_retried(
     await Subscription.filter(id=sub.id).update(status="used", used_at=now)
     await Notification.filter(id=note.id).update(status="sending", sent_at=now,
                                                  detail=f"consent:{sub.id}")
-    token = AccessToken()
     # Within the lease the row still belongs to that worker.
-    assert await send_due(app.ctx.http, app.ctx.settings, token, now + timedelta(seconds=30)) == 0
+    assert await send_due(app.ctx.wechat, now + timedelta(seconds=30)) == 0
     with caplog.at_level(logging.WARNING, logger="baoshan.booking.reminders"):
-        assert await send_due(app.ctx.http, app.ctx.settings, token, now + timedelta(hours=1)) == 1
+        assert await send_due(app.ctx.wechat, now + timedelta(hours=1)) == 1
     assert len(wechat.sent) == 1 and wechat.sent[0]["template_id"] == "TPL_r"
     assert (await Notification.get(id=note.id)).status == "sent"
     assert (await Subscription.get(id=sub.id)).status == "used"  # spent once, by the real send
@@ -55,7 +56,7 @@ async def test_row_interrupted_during_the_send_is_not_sent_twice(app, client, lo
     await Subscription.filter(id=sub.id).update(status="used", used_at=now)
     await Notification.filter(id=note.id).update(status="sending", sent_at=now,
                                                  detail=f"posting:{sub.id}")
-    assert await send_due(app.ctx.http, app.ctx.settings, AccessToken(), now + timedelta(hours=1)) == 0
+    assert await send_due(app.ctx.wechat, now + timedelta(hours=1)) == 0
     assert wechat.sent == []  # it may already have reached the resident: no second message
     row = await Notification.get(id=note.id)
     assert row.status == "failed" and "interrupted" in row.detail
@@ -66,16 +67,14 @@ async def test_cancelled_job_hands_the_row_and_consent_back(app, client, login, 
     now = note.due_at + timedelta(minutes=1)
     reached, release = asyncio.Event(), asyncio.Event()
 
-    async def slow_token(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/cgi-bin/stable_token":
-            reached.set()
-            await release.wait()  # the token endpoint hangs; the job is stopped meanwhile
-        return wechat.handler(request)
+    async def slow_token(request: httpx.Request) -> dict[str, Any]:
+        reached.set()
+        await release.wait()  # the token endpoint hangs; the job is stopped meanwhile
+        return wechat.default(request)  # type: ignore[return-value]
 
-    fast = app.ctx.http
-    app.ctx.http = httpx.AsyncClient(transport=httpx.MockTransport(slow_token))
+    wechat.routes[STABLE_TOKEN] = slow_token
     try:
-        job = asyncio.create_task(send_due(app.ctx.http, app.ctx.settings, AccessToken(), now))
+        job = asyncio.create_task(send_due(app.ctx.wechat, now))
         await asyncio.wait_for(reached.wait(), 10)
         job.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -83,11 +82,10 @@ async def test_cancelled_job_hands_the_row_and_consent_back(app, client, login, 
     finally:
         release.set()  # the token call the job started may finish now; nobody is waiting on it
         await asyncio.sleep(0.1)
-        await app.ctx.http.aclose()
-        app.ctx.http = fast
+        del wechat.routes[STABLE_TOKEN]
     row = await Notification.get(id=note.id)
     assert row.status == "pending"
     assert (await Subscription.get(id=sub.id)).status == "unused"
     # The next round sends it, once.
-    assert await send_due(app.ctx.http, app.ctx.settings, AccessToken(), now) == 1
+    assert await send_due(app.ctx.wechat, now) == 1
     assert [json.dumps(m["touser"]) for m in wechat.sent] == ['"o-cancelled"']

@@ -6,18 +6,18 @@ import httpx
 
 from core.crypto import sha256_hex
 from core.models import MiniappSession
-from tests.miniapp_api.conftest import FakeWeChat
+from tests.support.wechat import FakeWechatApi
 
 
 async def test_login_issues_a_hashed_token_and_keeps_session_key_encrypted(
-        client: httpx.AsyncClient, wechat: FakeWeChat) -> None:
+        client: httpx.AsyncClient, wechat: FakeWechatApi) -> None:
     r = await client.post("/api/v1/miniapp/session", json={"code": "abc"})
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"token", "expires_in"} and body["expires_in"] > 0
     call = wechat.calls[0]
-    assert call.url.path == "/sns/jscode2session" and call.url.params["js_code"] == "abc"
-    assert call.url.params["grant_type"] == "authorization_code"
+    assert call.path == "/sns/jscode2session" and call.params["js_code"] == "abc"
+    assert call.params["grant_type"] == "authorization_code"
     session = await MiniappSession.get(token_hash=sha256_hex(body["token"]))
     assert "sk-abc" not in session.session_key_enc
     assert not await MiniappSession.filter(token_hash=body["token"]).exists()
@@ -29,8 +29,8 @@ async def test_login_issues_a_hashed_token_and_keeps_session_key_encrypted(
     assert revoked.status_code == 401 and revoked.json()["error"]["code"] == "unauthorized"
 
 
-async def test_wechat_errors_map_to_clear_answers(client: httpx.AsyncClient, wechat: FakeWeChat) -> None:
-    wechat.overrides.update({
+async def test_wechat_errors_map_to_clear_answers(client: httpx.AsyncClient, wechat: FakeWechatApi) -> None:
+    wechat.codes.update({
         "bad": {"errcode": 40029, "errmsg": "invalid code"},
         "busy": {"errcode": 45011, "errmsg": "api minute-quota reach limit"},
         "sys": {"errcode": -1, "errmsg": "system error"},
@@ -59,7 +59,7 @@ async def test_missing_or_bad_token_is_401(client: httpx.AsyncClient) -> None:
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
 
 
-async def test_an_expired_token_is_refused(client: httpx.AsyncClient, wechat: FakeWeChat) -> None:
+async def test_an_expired_token_is_refused(client: httpx.AsyncClient, wechat: FakeWechatApi) -> None:
     from datetime import UTC, datetime, timedelta
 
     token = (await client.post("/api/v1/miniapp/session", json={"code": "old"})).json()["token"]

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.bot.wx import fixture, sign
 from tests.support.browser import Site, shot
+from tests.support.wechat import fixture, sign
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ENTRY = "mr-register-materials"

@@ -1,6 +1,8 @@
-"""The WeChat callback protocol as plain functions: signatures, safe-mode crypto, parsing.
+"""The WeChat callback protocol as plain functions: verify (signature, timestamp), decrypt
+(safe mode), parse, seal (encrypt the reply).
 
-Everything that can be checked without a framework lives here so the route stays a translation.
+Everything that can be checked without a framework lives here so the callback stays a
+translation; these functions are tested without a server.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from wechatpy.events import EVENT_TYPES, BaseEvent, register_event
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.fields import BaseField, StringField
 from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage, register_message
+
+from core.errors import DomainError
 
 MAX_BODY_BYTES = 64 * 1024
 REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
@@ -89,12 +93,11 @@ class UserAuthorizationCancellationEvent(_AuthorizationEvent):
     event = "user_authorization_cancellation"
 
 
-class ProtocolError(Exception):
-    """A request WeChat would never send: answered 4xx with ``code``."""
+class ProtocolError(DomainError):
+    """A request WeChat would never send: answered 4xx with ``code`` (residents' catalogue)."""
 
     def __init__(self, code: str, status: int) -> None:
         super().__init__(code)
-        self.code = code
         self.status = status
 
 

@@ -1,0 +1,51 @@
+"""One message answered: dispatch → render. The same whether the reply goes out passively, late
+as a customer-service message, or is worked out again by a worker taking over an owed answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sanic import Sanic
+
+from bot import events, handlers  # noqa: F401  (importing them registers their handlers)
+from bot.registry import dispatch
+from bot.replies import Reply, Text, present, say
+from bot.service import BotContext
+from core.errors import DomainError
+from core.settings import Settings
+
+log = logging.getLogger("baoshan.bot")
+
+
+def clock(app: Sanic) -> datetime:
+    """The app's clock (a test may inject ``app.ctx.clock``), for work outside a request."""
+    injected: Callable[[], datetime] | None = getattr(app.ctx, "clock", None)
+    return injected() if injected else datetime.now(UTC)
+
+
+def context(app: Sanic, now: datetime) -> BotContext:
+    s: Settings = app.ctx.settings
+    return BotContext(app.ctx.kb, s.miniapp_app_id, now, s.public_base_url)
+
+
+async def answer(message: Any, key: str, ctx: BotContext) -> tuple[str, Reply]:
+    """The passive-reply XML (before sealing) and the reply it renders."""
+    started = time.perf_counter()
+    try:
+        reply = await dispatch(message, ctx)
+        body = reply.xml(message, ctx.public_base_url)
+    except Exception as exc:
+        if isinstance(exc, DomainError):  # a rule said no: its text, from the catalogue
+            reply = present(exc)
+        else:
+            # Almost always the database (a follow, a menu's notice): "busy" beats silence.
+            log.exception("handler failed", extra={"key": key})
+            reply = Text(say("bot_busy"))
+        body = reply.xml(message)
+    log.info("answered", extra={"key": key, "kind": message.type,
+                                "ms": round((time.perf_counter() - started) * 1000, 1)})
+    return body, reply
