@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sanic import Sanic
@@ -15,6 +14,7 @@ from bot import events, handlers  # noqa: F401  (importing them registers their 
 from bot.registry import dispatch
 from bot.replies import Reply, Text, present, say
 from bot.service import BotContext
+from core.context import of_app
 from core.errors import DomainError
 from core.settings import Settings
 
@@ -23,8 +23,7 @@ log = logging.getLogger("baoshan.bot")
 
 def clock(app: Sanic) -> datetime:
     """The app's clock (a test may inject ``app.ctx.clock``), for work outside a request."""
-    injected: Callable[[], datetime] | None = getattr(app.ctx, "clock", None)
-    return injected() if injected else datetime.now(UTC)
+    return of_app(app).clock()
 
 
 def context(app: Sanic, now: datetime) -> BotContext:

@@ -19,6 +19,7 @@ from sanic import Sanic
 from bot import outbox
 from bot.answer import answer, clock, context
 from bot.replies import Reply, Text, fit
+from core.context import of_app
 from core.wechat import WechatApiError, WechatClient, protocol
 
 log = logging.getLogger("baoshan.bot")
@@ -30,11 +31,12 @@ Work = asyncio.Task[tuple[str, Reply]]
 
 
 def outbox_of(app: Sanic) -> outbox.Outbox:
-    box: outbox.Outbox | None = getattr(app.ctx, "bot_outbox", None)
+    ctx = of_app(app)
+    box: outbox.Outbox | None = ctx.bot_outbox
     if box is None:
-        box = outbox.Outbox(app.ctx.wechat, lambda raw: recompute(app, raw),
+        box = outbox.Outbox(ctx.wechat, lambda raw: recompute(app, raw),
                             clock=lambda: clock(app))
-        app.ctx.bot_outbox = box
+        ctx.bot_outbox = box
     return box
 
 
@@ -76,10 +78,7 @@ def _schedule(app: Sanic, task: Work, user: str) -> None:
 def _in_flight(app: Sanic) -> set[asyncio.Task[bool]]:
     """Deliveries from memory still running: held here so the loop (which keeps tasks only
     weakly) does not drop them, and so shutdown can wait for them."""
-    pending: set[asyncio.Task[bool]] | None = getattr(app.ctx, "bot_late", None)
-    if pending is None:
-        pending = app.ctx.bot_late = set()
-    return pending
+    return of_app(app).bot_late
 
 
 async def deliver_late(api: WechatClient, user: str, content: str) -> bool:
@@ -95,10 +94,12 @@ async def deliver_late(api: WechatClient, user: str, content: str) -> bool:
 # --- lifecycle (listeners registered by bot.callback) -------------------------------------------
 
 async def start(app: Sanic) -> None:
-    # Tests sweep by hand with a fixed clock: a background loop would race them.
-    if Sanic.test_mode or getattr(app.ctx, "bot_outbox_sweeper", None):
+    # Background work is the settings' call (off in the tests, which sweep by hand with a fixed
+    # clock: a background loop would race them).
+    ctx = of_app(app)
+    if not ctx.settings.background_jobs or ctx.bot_outbox_sweeper is not None:
         return
-    app.ctx.bot_outbox_sweeper = asyncio.get_running_loop().create_task(_sweep_forever(app))
+    ctx.bot_outbox_sweeper = asyncio.get_running_loop().create_task(_sweep_forever(app))
 
 
 async def _sweep_forever(app: Sanic) -> None:
@@ -113,13 +114,14 @@ async def _sweep_forever(app: Sanic) -> None:
 
 
 async def stop(app: Sanic) -> None:
-    sweeper = getattr(app.ctx, "bot_outbox_sweeper", None)
+    ctx = of_app(app)
+    sweeper = ctx.bot_outbox_sweeper
     if sweeper is not None:
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sweeper
-        app.ctx.bot_outbox_sweeper = None
-    box: outbox.Outbox | None = getattr(app.ctx, "bot_outbox", None)
+        ctx.bot_outbox_sweeper = None
+    box: outbox.Outbox | None = ctx.bot_outbox
     if box is not None:
         try:
             await box.drain(GRACE_SECONDS)

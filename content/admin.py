@@ -14,9 +14,9 @@ from content.blueprint import bp, staff_required, status_for
 from content.pages import done_redirect, flash, page, posted, say
 from core import accounts, request_ctx, site_settings
 from core.accounts import AuthError
-from core.booking.rules import SHANGHAI
 from core.models import AuditLog, StaffUser
 from core.models.staff import ROLES
+from core.tz import SHANGHAI
 from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
 
 AUDIT_PAGE = 50

@@ -69,7 +69,10 @@ def status_for(code: str) -> int:
 
 @bp.exception(DomainError)
 async def present(request: Request, exception: DomainError) -> HTTPResponse:
-    """Every DomainError no page showed inline: its catalogue text on the error page."""
+    """Every DomainError no page showed inline: its catalogue text on the error page. The public
+    pages' JSON (``/api/v1/notices``…) is read by residents: the app's JSON presenter answers."""
+    if not request.path.startswith("/console"):
+        return request.app.error_handler.default(request, exception)
     return error_page(request, status_for(exception.code), exception.code, exception.params)
 
 

@@ -32,7 +32,7 @@ from content.bookings_common import (
     today,
 )
 from content.messages import DONE
-from content.pages import done_redirect, flash, page
+from content.pages import done_redirect, flash, page, posted
 from core import audit
 from core.booking import BookingError, bulk
 from core.booking.commands import ChangeCapacity, CloseSlot, MarkNoShow, UndoNoShow
@@ -94,10 +94,11 @@ async def slots_bulk_open(request: Request) -> HTTPResponse:
     """Renders the list with a summary rather than redirecting: a repeated submit is harmless,
     because slots that already exist are skipped and counted."""
     who = request.ctx.staff
-    form: dict[str, Any] = {k: (request.form.get(k) or "").strip()[:2000] for k in _BULK_FIELDS}
+    fields = posted(request)
+    form: dict[str, Any] = {k: (fields.get(k) or "").strip()[:2000] for k in _BULK_FIELDS}
     # Unticked checkboxes are simply absent from a form post.
-    form["skip_weekends"] = request.form.get("skip_weekends") is not None
-    form["skip_holidays"] = request.form.get("skip_holidays") is not None
+    form["skip_weekends"] = fields.get("skip_weekends") is not None
+    form["skip_holidays"] = fields.get("skip_holidays") is not None
 
     async def record(before: dict[str, Any], after: dict[str, Any]) -> None:
         await audit.record(who, "slot.bulk_open", f"{form['service']} {form['first_day']}~{form['last_day']}",
@@ -145,7 +146,7 @@ async def slot_detail(request: Request, slot_id: int) -> HTTPResponse:
 async def slot_capacity(request: Request, slot_id: int) -> HTTPResponse:
     try:
         cmd = ChangeCapacity(actor=request.ctx.staff.username, slot_id=slot_id,
-                             capacity=parse_int(request.form.get("capacity"), "capacity", "名额"))
+                             capacity=parse_int(posted(request).get("capacity"), "capacity", "名额"))
         change = await bookings(request).change_capacity(cmd)
     except BookingError as exc:
         status, text = console_error(exc)
@@ -159,7 +160,7 @@ async def slot_capacity(request: Request, slot_id: int) -> HTTPResponse:
 @staff_required("registrar")
 async def slot_close(request: Request, slot_id: int) -> HTTPResponse:
     cmd = CloseSlot(actor=request.ctx.staff.username, slot_id=slot_id,
-                    reason=request.form.get("reason") or "")
+                    reason=posted(request).get("reason") or "")
     try:
         await bookings(request).close_slot(cmd)
     except BookingError as exc:
@@ -173,11 +174,11 @@ async def slot_close(request: Request, slot_id: int) -> HTTPResponse:
 @staff_required("registrar")
 async def booking_no_show(request: Request, booking_id: int) -> HTTPResponse:
     who = request.ctx.staff
-    action = request.form.get("action")
+    action = posted(request).get("action")
     row = await Booking.get_or_none(id=booking_id)
     if row is None:
         return page("error.html", 404, staff=who, message=staff_text("booking_not_found"))
-    slot_id = row.slot_id  # type: ignore[attr-defined]
+    slot_id = row.slot_id
     try:
         if action == "mark":
             await bookings(request).mark_no_show(MarkNoShow(actor=who.username, booking_id=booking_id))

@@ -11,10 +11,10 @@ from typing import Any
 from core import catalogue
 from core.booking import BookingError
 from core.booking.export import STATUS_NAMES, local_moment, local_span, masked_names, masked_phone
-from core.booking.rules import SHANGHAI
-from core.booking.service import load_rules
+from core.booking.reads import load_rules
 from core.errors import DomainError, status_of
 from core.models import Booking, Slot
+from core.tz import SHANGHAI
 
 WEEKDAYS = "一二三四五六日"
 LIST_LIMIT = 500

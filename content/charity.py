@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sanic import Request
 from sanic.response import HTTPResponse
@@ -81,8 +81,11 @@ def _date(text: str) -> date | None:
 async def charity_list(request: Request) -> HTTPResponse:
     campaigns = await CharityCampaign.all().order_by("-starts_on", "-id")
     counts: dict[int, int] = {}
-    for campaign_id in await Notice.filter(campaign_id__isnull=False).values_list("campaign_id", flat=True):
-        counts[campaign_id] = counts.get(campaign_id, 0) + 1  # type: ignore[index]
+    # flat=True gives one value per row; Tortoise types every values_list as rows of tuples.
+    campaign_ids = cast(list[int], await Notice.filter(campaign_id__isnull=False)
+                        .values_list("campaign_id", flat=True))
+    for campaign_id in campaign_ids:
+        counts[campaign_id] = counts.get(campaign_id, 0) + 1
     return page("charity_list.html", staff=request.ctx.staff, done=flash(request), campaigns=campaigns,
                 counts=counts)
 

@@ -15,7 +15,7 @@ from sanic_ext import openapi
 from content.blueprint import bp, staff_required
 from content.bookings_common import console_error, service_names
 from content.messages import DONE
-from content.pages import page
+from content.pages import page, posted
 from core.booking import BookingError
 from core.booking.commands import CheckIn
 from core.booking.export import local_date, local_moment, local_span, masked_names
@@ -47,7 +47,7 @@ async def checkin_page(request: Request) -> HTTPResponse:
 @staff_required("registrar")
 async def checkin_submit(request: Request) -> HTTPResponse:
     who = request.ctx.staff
-    cmd = CheckIn(actor=who.username, text=(request.form.get("code") or "")[:_MAX_INPUT])
+    cmd = CheckIn(actor=who.username, text=(posted(request).get("code") or "")[:_MAX_INPUT])
     try:
         booking = await bookings(request).check_in(cmd)
     except BookingError as exc:

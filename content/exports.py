@@ -13,8 +13,8 @@ from core import audit
 from core.booking import BookingError
 from core.booking.bulk import MAX_RANGE_DAYS
 from core.booking.export import booking_row, content_disposition, local_date, to_csv, to_xlsx
-from core.booking.rules import SHANGHAI
 from core.models import Booking, Slot
+from core.tz import SHANGHAI
 
 MAX_ROWS = 50_000
 _TYPES = {"csv": "text/csv; charset=utf-8",
@@ -77,8 +77,8 @@ async def bookings_export(request: Request) -> HTTPResponse:
     start, end = day_bounds(first, last)
     slots = {s.id: s for s in await Slot.filter(service=service, starts_at__gte=start, starts_at__lt=end)}
     bookings = await Booking.filter(slot_id__in=list(slots)).limit(MAX_ROWS) if slots else []
-    bookings.sort(key=lambda b: (slots[b.slot_id].starts_at, b.slot_id, b.id))  # type: ignore[attr-defined]
-    rows = [booking_row(b, slots[b.slot_id], names[service]) for b in bookings]  # type: ignore[attr-defined]
+    bookings.sort(key=lambda b: (slots[b.slot_id].starts_at, b.slot_id, b.id))
+    rows = [booking_row(b, slots[b.slot_id], names[service]) for b in bookings]
     await audit.record(request.ctx.staff, "booking.export", f"{service} {first}~{last}",
                        after={"format": fmt, "rows": len(rows), "service": service,
                               "from": first.isoformat(), "to": last.isoformat()})

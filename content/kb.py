@@ -23,6 +23,7 @@ from content.pages import done_redirect, flash, page, posted, say
 from core import kb, kb_curation, request_ctx, tz
 from core.errors import DomainError
 from core.models import KbEntry
+from knowledge.entries import KINDS
 
 PAGE_SIZE = 50
 EDITOR = ("editor",)
@@ -43,7 +44,7 @@ async def kb_list(request: Request) -> HTTPResponse:
     # rather than failing on the column's length.
     if args["category"] in kb_forms.categories():
         qs = qs.filter(category=args["category"])
-    if args["kind"] in kb_forms.OPTIONS["kinds"]:
+    if args["kind"] in KINDS:
         qs = qs.filter(kind=args["kind"])
     if args["active"] in ("1", "0"):
         qs = qs.filter(active=args["active"] == "1")
@@ -61,7 +62,7 @@ async def kb_list(request: Request) -> HTTPResponse:
     return page("kb_list.html", staff=request.ctx.staff, done=flash(request), rows=shown,
                 total=len(rows), args=args, number=number, pages=pages,
                 page_url=lambda n: "/console/kb?" + urlencode({**keep, "page": n}),
-                categories=kb_forms.categories(), kinds=kb_forms.OPTIONS["kinds"])
+                categories=kb_forms.categories(), kinds=KINDS)
 
 
 def _form_page(request: Request, values: dict[str, str], *, new: bool, errors: list[str] | None = None,

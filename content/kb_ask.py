@@ -5,6 +5,8 @@ Staff trials are not residents' questions: nothing here is counted or kept as un
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Request
 from sanic.response import HTTPResponse
 from sanic_ext import openapi
@@ -31,7 +33,7 @@ KIND_NAMES = {"entry": "民政条目", "out_of_scope": "转介（其他部门）
 async def kb_ask(request: Request) -> HTTPResponse:
     q = (request.args.get("q") or "").strip()[:MAX_INPUT_CHARS]
     kb = request.app.ctx.kb
-    context: dict[str, object] = {"q": q, "result": None}
+    context: dict[str, Any] = {"q": q, "result": None}
     if q and await kb.wait_ready():
         # More hits than the bot's 3 for the table; the reply is the same either way (it uses the
         # top hit, or the first three suggestions).

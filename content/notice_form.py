@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sanic import Request
 
 from content.markdown import render, summary_of
-from content.pages import say
+from content.pages import posted, say
 from core.models import CharityCampaign, Notice
 from core.notices import NoticeRuleError, SaveNotice, check_cover
 from core.tz import SHANGHAI
@@ -64,11 +64,11 @@ class NoticeForm:
         auto = notice.summary == summary_of(notice.body_html)
         return cls(title=notice.title, summary="" if auto else notice.summary, body=notice.body,
                    publish_at=local_input(notice.publish_at) if notice.status == "scheduled" else "",
-                   campaign_id=str(notice.campaign_id or ""))  # type: ignore[attr-defined]
+                   campaign_id=str(notice.campaign_id or ""))
 
     @classmethod
     def from_request(cls, request: Request) -> NoticeForm:
-        form = request.form
+        form = posted(request)
 
         def text(name: str) -> str:
             # Browsers send CRLF in textareas; store one kind of newline. PostgreSQL text cannot

@@ -60,7 +60,7 @@ async def notice_list(request: Request) -> HTTPResponse:
                 "state": effective_state(n.status, n.publish_at, now),
                 "publish_at": local_text(n.publish_at), "updated_at": local_text(n.updated_at),
                 "cover": bool(n.cover_type),
-                "campaign": campaigns.get(n.campaign_id, "")}  # type: ignore[attr-defined]
+                "campaign": campaigns.get(n.campaign_id, "")}
                for n in rows[:PER_PAGE]]
     return page("notices_list.html", staff=request.ctx.staff, done=flash(request), notices=notices,
                 state=state, states=NOTICE_STATE_NAMES, page_number=number,

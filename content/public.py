@@ -89,7 +89,8 @@ async def notice_page(request: Request, notice_id: int) -> HTTPResponse:
     notice = await public_notice(notice_id, request_ctx.now(request))
     if notice is None:
         return _missing("notice_public_missing")
-    campaign = await notice.campaign if notice.campaign_id else None  # type: ignore[attr-defined]
+    # What awaiting the unfetched notice.campaign runs, typed (Tortoise types the relation as the model).
+    campaign = await CharityCampaign.filter(id=notice.campaign_id).first() if notice.campaign_id else None
     when = notice.publish_at or notice.created_at
     # Sanitised again on the way out: a stored rendering outlives any tightening of the rules.
     return public_page("public_notice.html", notice=notice, body=sanitise(notice.body_html),

@@ -163,7 +163,8 @@ def cmd_slots_open(args: argparse.Namespace, settings: Settings) -> int:
                                    opens_at=opens)
         finally:
             await db.close_orm()
-        return slot.id
+        slot_id: int = slot.id  # Tortoise types a model's fields as Any
+        return slot_id
 
     try:
         slot_id = asyncio.run(run())

@@ -9,9 +9,14 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import db
 from core.settings import Settings
+
+if TYPE_CHECKING:  # the knowledge modules are imported when a command runs, not at start-up
+    from knowledge.entries import Entry
+    from knowledge.matcher import Index
 
 log = logging.getLogger("baoshan.cli")
 
@@ -20,7 +25,7 @@ def _sqlite_file(settings: Settings) -> Path:
     return Path(db.db_url(settings)[len("sqlite://"):].split("?")[0])
 
 
-async def _kb_entries(settings: Settings) -> tuple[list, dict[str, str]]:
+async def _kb_entries(settings: Settings) -> tuple[list[Entry], dict[str, str]]:
     """Entries and contacts from the database when it has them, else the bundled files."""
     from core import kb, site_settings
     from knowledge.entries import load_dir
@@ -38,7 +43,7 @@ async def _kb_entries(settings: Settings) -> tuple[list, dict[str, str]]:
     return (entries or load_dir()), contacts
 
 
-def _build_index(entries: list):  # type: ignore[no-untyped-def]
+def _build_index(entries: list[Entry]) -> Index:
     from core.kb import build_index
     from knowledge.segment import Segmenter
     from knowledge.synonyms import SynonymTable

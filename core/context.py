@@ -61,6 +61,12 @@ class AppContext:
     # Periodic work a face adds (core.lifecycle.add_job), started beside the core jobs.
     extra_jobs: list[Job] = field(default_factory=list)
     cipher: FieldCipher = field(init=False)
+    # The bot's late answers (bot/late.py): its outbox, the sweeper that delivers what a stopped
+    # worker owed, and deliveries from memory still in flight. The outbox is typed loosely because
+    # core imports no face; bot.late.outbox_of gives it back typed.
+    bot_outbox: Any = None
+    bot_outbox_sweeper: asyncio.Task[None] | None = None
+    bot_late: set[asyncio.Task[bool]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # Derived from the secret key once per app (two HKDF derivations), used by every booking.

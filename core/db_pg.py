@@ -18,6 +18,7 @@ from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
 class TimedPool(Pool):
     __slots__ = ("_acquire_timeout",)
+    _acquire_timeout: float | None  # set by create_pool right after construction
 
     def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
         return super().acquire(timeout=timeout if timeout is not None else self._acquire_timeout)

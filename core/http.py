@@ -6,9 +6,10 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from sanic import Request, Sanic
-from sanic.response import HTTPResponse
+from sanic.response import BaseHTTPResponse
 
 from core import sql
 from core.logs import request_id_var
@@ -17,8 +18,7 @@ access_log = logging.getLogger("baoshan.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-def install(app: Sanic) -> None:
-    @app.on_request(priority=100)
+def install(app: Sanic[Any, Any]) -> None:
     async def assign_request_id(request: Request) -> None:
         incoming = request.headers.get("x-request-id", "")
         # A proxy's id is kept so one request can be followed across hosts; junk is replaced.
@@ -27,7 +27,6 @@ def install(app: Sanic) -> None:
         request.ctx.started = time.perf_counter()
         request_id_var.set(rid)
 
-    @app.on_request(priority=99)
     async def bound_ids(request: Request) -> None:
         # /bookings/99999999999999999999 names no row; left to the database it overflows the
         # column type (500 on PostgreSQL, OverflowError on SQLite). Id 0 names no row either and
@@ -37,8 +36,7 @@ def install(app: Sanic) -> None:
             if isinstance(value, int) and not sql.valid_row_id(value):
                 request.match_info[name] = 0
 
-    @app.on_response(priority=100)
-    async def log_access(request: Request, response: HTTPResponse) -> None:
+    async def log_access(request: Request, response: BaseHTTPResponse) -> None:
         rid = getattr(request.ctx, "request_id", None) or uuid.uuid4().hex
         response.headers["X-Request-ID"] = rid
         harden(response)
@@ -51,13 +49,18 @@ def install(app: Sanic) -> None:
                    "client": request.remote_addr or request.ip},
         )
 
+    # app.middleware(fn, at, priority=) is what @app.on_request/@app.on_response call, and is typed.
+    app.middleware(assign_request_id, "request", priority=100)
+    app.middleware(bound_ids, "request", priority=99)
+    app.middleware(log_access, "response", priority=100)
+
 
 # Every HTML page, whoever renders it (console, public pages, error pages, the API docs): no
 # framing (clickjacking of the console), no <base> hijack, forms post only to us.
 _PAGE_DIRECTIVES = ("frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'")
 
 
-def harden(response: HTTPResponse) -> None:
+def harden(response: BaseHTTPResponse) -> None:
     # Browsers must not guess a type: /wechat echoes caller-chosen text, uploads are served back.
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if not (response.content_type or "").startswith("text/html"):
@@ -70,7 +73,7 @@ def harden(response: HTTPResponse) -> None:
             [p for p in (policy.strip().rstrip(";"),) if p] + extra)
 
 
-def add_head_routes(app: Sanic) -> None:
+def add_head_routes(app: Sanic[Any, Any]) -> None:
     """Answer HEAD wherever GET is answered (health checks and link checkers use it).
 
     Registered while the app is built rather than by sanic-ext's automatic handlers: those add one

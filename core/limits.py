@@ -85,7 +85,7 @@ async def limit_for(request: Request, route: Any) -> int:
     return declared if await gate(request) else base
 
 
-def install(app: Sanic) -> None:
+def install(app: Sanic[Any, Any]) -> None:
     @app.signal("http.routing.before")
     async def cap_unrouted(request: Request, **_: Any) -> None:
         # Covers 404/405 too: their bodies are drained after the answer, never beyond this.

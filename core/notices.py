@@ -154,7 +154,7 @@ def snapshot(notice: Notice) -> dict[str, object]:
     return {"title": notice.title, "status": notice.status,
             "publish_at": notice.publish_at.isoformat() if notice.publish_at else None,
             "cover": notice.cover_type or None,
-            "campaign_id": notice.campaign_id}  # type: ignore[attr-defined]
+            "campaign_id": notice.campaign_id}
 
 
 async def save_notice(actor: audit.Actor, notice_id: int | None, cmd: SaveNotice, *,
@@ -183,7 +183,7 @@ async def save_notice(actor: audit.Actor, notice_id: int | None, cmd: SaveNotice
             raise NoticeRuleError("notice_conflict")
         notice.title, notice.summary = cmd.title, cmd.summary
         notice.body, notice.body_html = cmd.body, cmd.body_html
-        notice.campaign_id = cmd.campaign_id  # type: ignore[attr-defined]
+        notice.campaign_id = cmd.campaign_id
         notice.status, notice.publish_at = moved.status, moved.publish_at
         if cmd.cover is not None:
             notice.cover, notice.cover_type = cmd.cover

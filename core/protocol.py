@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from sanic.exceptions import BadRequest, RequestTimeout
@@ -31,7 +32,9 @@ class DeadlineHttp(Http):
         # Called once the first byte of a request is buffered (or at once, for a pipelined one).
         protocol = cast(DeadlineProtocol, self.protocol)
         protocol.arm_deadline(self)
-        await super().http1_request_header()
+        # Sanic leaves http1_request_header unannotated; it is a coroutine method returning None.
+        read_header = cast(Callable[[], Awaitable[None]], super().http1_request_header)
+        await read_header()
 
     async def read(self) -> bytes | None:
         # After the 408, Sanic drains what is left of the body to keep the connection usable;

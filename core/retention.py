@@ -97,7 +97,8 @@ async def _erased_user_id() -> int:
             user = await MiniappUser.create(openid=ERASED_OPENID)
         except IntegrityError:  # another host created it at the same moment
             user = await MiniappUser.get(openid=ERASED_OPENID)
-    return user.id
+    user_id: int = user.id  # Tortoise types a model's fields as Any
+    return user_id
 
 
 async def _delete_batched(model: type[Model], key: str, batch_size: int, *conditions: Q,

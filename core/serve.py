@@ -20,13 +20,16 @@ from collections import deque
 from collections.abc import Callable
 from functools import partial
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sanic import Sanic
 from sanic.worker.process import WorkerProcess
 
 from core.protocol import DeadlineProtocol
 from core.settings import Settings
+
+if TYPE_CHECKING:  # core.context is only a type here (see main_app for what importing costs)
+    from core.context import App
 
 log = logging.getLogger("baoshan.serve")
 
@@ -50,7 +53,7 @@ EXIT_GAVE_UP = 1
 MAIN_APP_NAME = "baoshan"
 
 
-def worker_app(settings: Settings) -> Sanic:
+def worker_app(settings: Settings) -> App:
     """The app each worker builds. The grace period is set here, next to the budget it is part of:
     Sanic's default of 15 s alone would break the promise to stop within 10 s."""
     from core.app import create_app
@@ -62,7 +65,7 @@ def worker_app(settings: Settings) -> Sanic:
     return app
 
 
-def main_app() -> Sanic:
+def main_app() -> Sanic[Any, Any]:
     """The main process's app: it only holds the socket settings and watches the workers, which
     build the real one from the loader. Building the whole service here as well (every face, the
     OpenAPI extension) cost ≈ 1 s before the first worker was even started. Same name as the
@@ -112,7 +115,7 @@ class Guard:
         # manager marks every worker TERMINATED as soon as a stop signal arrives.
         self._serving: set[int] = set()
 
-    def attach(self, app: Sanic) -> None:
+    def attach(self, app: Sanic[Any, Any]) -> None:
         self._manager = app.manager
         # The manager installed its handler when it was built; ours runs first and then calls it.
         self._sanic_handler = self._manager.shutdown_signal

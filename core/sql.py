@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -22,7 +22,7 @@ _MARK = re.compile(r"\?")
 MAX_ROW_ID = 2**31 - 1
 
 
-def valid_row_id(value: object) -> bool:
+def valid_row_id(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
 
 

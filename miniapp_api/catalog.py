@@ -8,9 +8,9 @@ from sanic import Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
-from core.booking.rules import SHANGHAI
-from core.booking.service import load_rules
+from core.booking.reads import load_rules
 from core.models import Slot
+from core.tz import SHANGHAI
 from miniapp_api.blueprint import bp
 from miniapp_api.common import api_error, now
 from miniapp_api.schemas import ServiceOut, ServicesOut, SlotsOut, content, errors

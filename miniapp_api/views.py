@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.booking import codes
-from core.booking.rules import DEFAULT_RULES, SHANGHAI
+from core.booking.rules import DEFAULT_RULES
 from core.crypto import FieldCipher
 from core.models import Booking, Slot, WaitlistEntry
+from core.tz import SHANGHAI
 from miniapp_api.schemas import BookingOut, SlotOut, WaitlistOut
 
 PREFIX = "/api/v1/miniapp"
@@ -51,5 +52,5 @@ def booking_view(booking: Booking, slot: Slot, cipher: FieldCipher) -> BookingOu
 
 def waitlist_view(entry: WaitlistEntry, slot: Slot, position: int) -> WaitlistOut:
     return WaitlistOut(id=entry.id, status=entry.status, slot=slot_view(slot), position=position,
-                       applicant=entry.masked, booking_id=entry.booking_id,  # type: ignore[attr-defined]
+                       applicant=entry.masked, booking_id=entry.booking_id,
                        created_at=local(entry.created_at))

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -142,7 +143,7 @@ async def app_with(migrated: Settings) -> AsyncIterator[AppFactory]:
     """``await app_with(proxies_count=1)``: a started app whose settings differ from the session's.
     One per test, and not together with ``app``: the ORM is process-wide state."""
     async with AsyncExitStack() as stack:
-        async def build(**changes: object) -> Sanic:
+        async def build(**changes: Any) -> Sanic:
             application = create_app(dataclasses.replace(migrated, **changes))
             await stack.enter_async_context(lifespan(application))
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -18,8 +18,9 @@ from tortoise.transactions import in_transaction
 from core import site_settings, sql
 from core.booking import rules
 from core.booking.errors import BookingError
-from core.booking.service import load_rules
+from core.booking.reads import load_rules
 from core.models import Slot
+from core.tz import SHANGHAI
 
 MAX_RANGE_DAYS = 92
 MAX_WINDOWS = 24
@@ -119,7 +120,7 @@ def plan_bulk(req: BulkRequest, *, holidays: Collection[date], existing: Collect
     days = (req.last_day - req.first_day).days + 1
     if days > MAX_RANGE_DAYS:
         raise invalid("last_day", f"一次最多开放 {MAX_RANGE_DAYS} 天的号源（所选为 {days} 天）")
-    if req.first_day < now.astimezone(rules.SHANGHAI).date():
+    if req.first_day < now.astimezone(SHANGHAI).date():
         raise invalid("first_day", "开始日期不能早于今天")
     taken = {moment.timestamp() for moment in existing}
     slots: list[tuple[datetime, datetime]] = []
@@ -133,13 +134,13 @@ def plan_bulk(req: BulkRequest, *, holidays: Collection[date], existing: Collect
             holiday_days += 1
             continue
         for window in req.windows:
-            starts = datetime.combine(day, window.start, rules.SHANGHAI)
+            starts = datetime.combine(day, window.start, SHANGHAI)
             if starts <= now:
                 past += 1
             elif starts.timestamp() in taken:
                 duplicates += 1
             else:
-                slots.append((starts, datetime.combine(day, window.end, rules.SHANGHAI)))
+                slots.append((starts, datetime.combine(day, window.end, SHANGHAI)))
     return BulkPlan(tuple(slots), weekend_days, holiday_days, duplicates, past)
 
 
@@ -154,16 +155,18 @@ async def open_bulk(req: BulkRequest, *, now: datetime, audit: Audit | None = No
     """Opens the planned slots in one transaction: a failure writes nothing."""
     holidays = await site_settings.load_holidays() if req.skip_holidays else set()
     # UTC bounds: SQLite compares the stored UTC text, where a +08:00 bound sorts wrongly.
-    first = datetime.combine(req.first_day, time(0), rules.SHANGHAI).astimezone(UTC)
-    last = datetime.combine(req.last_day + timedelta(days=1), time(0), rules.SHANGHAI).astimezone(UTC)
+    first = datetime.combine(req.first_day, time(0), SHANGHAI).astimezone(UTC)
+    last = datetime.combine(req.last_day + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC)
     # Staff may have renamed the service (booking_rules setting): new slots carry today's name.
     title = (await load_rules())[req.service].name if req.service in rules.DEFAULT_RULES else ""
     async with in_transaction() as conn:
         await _serialise_bulk_opens(conn)
         # Closed slots do not count: reopening a time staff closed by mistake is a new slot.
-        existing = await Slot.filter(service=req.service, starts_at__gte=first, starts_at__lt=last,
-                                     closed_at__isnull=True).values_list("starts_at", flat=True)
-        plan = plan_bulk(req, holidays=holidays, existing=existing, now=now)  # type: ignore[arg-type]
+        # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
+        existing = cast(list[datetime], await Slot.filter(
+            service=req.service, starts_at__gte=first, starts_at__lt=last,
+            closed_at__isnull=True).values_list("starts_at", flat=True))
+        plan = plan_bulk(req, holidays=holidays, existing=existing, now=now)
         await Slot.bulk_create([Slot(service=req.service, title=title, starts_at=s, ends_at=e,
                                      capacity=req.capacity, opens_at=req.opens_at)
                                 for s, e in plan.slots])

@@ -9,10 +9,11 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.booking import codes, rules
+from core.booking import codes
 from core.booking.errors import BookingError
 from core.crypto import FieldCipher
 from core.models import Booking
+from core.tz import SHANGHAI
 
 _CODE = re.compile(r"^[A-Z0-9]{4,16}$")
 
@@ -54,7 +55,7 @@ async def _arrive(booking: Booking | None, now: datetime, actor: str | None) -> 
     if booking is None:
         raise BookingError("booking_not_found")
     _refuse(booking)
-    if booking.slot.starts_at.astimezone(rules.SHANGHAI).date() != now.astimezone(rules.SHANGHAI).date():
+    if booking.slot.starts_at.astimezone(SHANGHAI).date() != now.astimezone(SHANGHAI).date():
         raise BookingError("not_today", starts_at=booking.slot.starts_at, booking=booking)
     # Conditional write: two counters scanning the same code at once record one arrival. A late
     # arrival already marked as a no-show is an arrival after all, so the mark is cleared.

@@ -25,7 +25,7 @@ class Command(BaseModel):
 
 
 def row_id(value: object) -> int | None:
-    return value if isinstance(value, int) and sql.valid_row_id(value) else None
+    return value if sql.valid_row_id(value) else None
 
 
 class Apply(Command):

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from core.booking.rules import SHANGHAI
+from core.tz import SHANGHAI
 
 HEADER = ("预约码", "服务", "日期", "时间", "姓名", "手机", "人数", "状态", "签到时间", "爽约")
 STATUS_NAMES = {"confirmed": "已确认", "cancelled": "已取消", "closed": "已关闭"}
@@ -91,9 +91,12 @@ def to_csv(rows: Iterable[Sequence[Cell]]) -> bytes:
 def to_xlsx(rows: Iterable[Sequence[Cell]], sheet: str = "预约名单") -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
-    ws = book.active
+    ws = book.active  # typed optional (a workbook may have no sheets); a new one has one worksheet
+    if not isinstance(ws, Worksheet):
+        raise RuntimeError("a new openpyxl workbook has no active worksheet")
     ws.title = "".join(c for c in sheet if c not in "[]:*?/\\")[:31] or "Sheet1"
     ws.append(list(HEADER))
     for cell in ws[1]:

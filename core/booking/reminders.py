@@ -16,8 +16,9 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from core.booking.rules import DEFAULT_RULES, SHANGHAI
+from core.booking.rules import DEFAULT_RULES
 from core.models import Notification, Subscription
+from core.tz import SHANGHAI
 from core.wechat import WechatApiError, WechatClient, WechatUnavailable
 
 log = logging.getLogger("baoshan.booking.reminders")
@@ -110,7 +111,7 @@ async def _send_one(wechat: WechatClient, n: Notification, now: datetime) -> int
         if n.booking.status != wanted or n.booking.slot.starts_at <= now:
             await _finish(n, "skipped", "booking no longer upcoming")
             return 0
-        sub = await Subscription.filter(user_id=n.user_id, status="unused").order_by("id").first()  # type: ignore[attr-defined]
+        sub = await Subscription.filter(user_id=n.user_id, status="unused").order_by("id").first()
         if sub is None or not await Subscription.filter(id=sub.id, status="unused").update(
                 status="used", used_at=now):
             await _finish(n, "no_consent")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -20,13 +20,14 @@ from core.booking.reads import any_claimed, get_slot, held_booking, load_rules
 from core.crypto import FieldCipher, FieldDecryptError
 from core.field_binding import BOOKING_PERSONAL, booking_row_key
 from core.models import Booking, BookingClaim, IdempotencyKey, Notification, Slot
+from core.tz import SHANGHAI
 
 log = logging.getLogger("baoshan.booking.service")
 _CODE_ATTEMPTS = 3
 
 
-def slot_day(slot: Slot) -> Any:
-    return slot.starts_at.astimezone(rules.SHANGHAI).date()
+def slot_day(slot: Slot) -> date:
+    return slot.starts_at.astimezone(SHANGHAI).date()
 
 
 async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
@@ -40,8 +41,9 @@ async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
     if application.service == rules.CHARITY:
         return [f"charity:{slot.id}:u{user_id}"]
     # Eco-burial: at most MAX_ECO_ACTIVE active consultations per user, as numbered claims.
-    held = set(await BookingClaim.filter(key__startswith=f"eco:u{user_id}:")
-               .values_list("key", flat=True))
+    # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
+    held = set(cast(list[str], await BookingClaim.filter(key__startswith=f"eco:u{user_id}:")
+                    .values_list("key", flat=True)))
     for n in range(1, rules.MAX_ECO_ACTIVE + 1):
         if f"eco:u{user_id}:{n}" not in held:
             return [f"eco:u{user_id}:{n}"]
@@ -51,7 +53,7 @@ async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
 def reminder_due(slot: Slot, now: datetime) -> datetime:
     """10:00 Shanghai time the day before; at once if that moment has passed."""
     day_before = slot_day(slot) - timedelta(days=1)
-    due = datetime.combine(day_before, time(10, 0), rules.SHANGHAI)
+    due = datetime.combine(day_before, time(10, 0), SHANGHAI)
     return max(due, now)
 
 
@@ -83,7 +85,7 @@ async def _replayed(user_id: int, key: str | None) -> Booking | None:
     if not key:
         return None
     row = await IdempotencyKey.get_or_none(user_id=user_id, key=key).prefetch_related("booking")
-    return row.booking if row and row.booking_id else None  # type: ignore[attr-defined]
+    return row.booking if row and row.booking_id else None
 
 
 async def book(cipher: FieldCipher, cmd: Book, *, now: datetime,
@@ -143,7 +145,7 @@ async def _book(cipher: FieldCipher, cmd: Book, *, now: datetime,
 async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.ServiceRule, *,
                      now: datetime, full: FullSlots) -> tuple[Booking, bool]:
     user_id, key = cmd.user_id, cmd.key
-    application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(rules.SHANGHAI).date())
+    application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(SHANGHAI).date())
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
     party = application.party_size
     if slot.booked + party > slot.capacity:
@@ -200,7 +202,7 @@ async def cancel(booking_id: int, *, user_id: int, now: datetime) -> Booking:
             status="cancelled", cancelled_at=now)
         if not flipped:
             raise BookingError("already_cancelled")
-        await capacity.free(conn, booking.slot_id, booking.party_size)  # type: ignore[attr-defined]
+        await capacity.free(conn, booking.slot_id, booking.party_size)
         await BookingClaim.filter(booking_id=booking.id).delete()
         await Notification.filter(booking_id=booking.id, status="pending").update(status="cancelled")
     booking.status, booking.cancelled_at = "cancelled", now
@@ -248,8 +250,10 @@ async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_i
     personal = _personal(cipher, booking)
     # Re-validated on the new date: legal marriage age is judged on the day of registration.
     application = validate(booking.service, {**personal, "slot_id": new.id}, slot_day(new),
-                           now.astimezone(rules.SHANGHAI).date())
-    old_claims = list(await BookingClaim.filter(booking_id=booking.id).values_list("key", flat=True))
+                           now.astimezone(SHANGHAI).date())
+    # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
+    old_claims = list(cast(list[str], await BookingClaim.filter(booking_id=booking.id)
+                           .values_list("key", flat=True)))
     # Ceremony and charity claims name the slot; marriage and eco-burial claims do not move.
     slot_bound = booking.service in (rules.CEREMONY, rules.CHARITY)
     new_claims = await claim_keys(cipher, application, new, user_id) if slot_bound else old_claims

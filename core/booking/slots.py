@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from core.booking import rules
 from core.booking.errors import BookingError
 from core.models import Slot
+from core.tz import SHANGHAI
 
 
 def local_times(day: str, start: str, end: str) -> tuple[datetime, datetime]:
@@ -17,7 +18,7 @@ def local_times(day: str, start: str, end: str) -> tuple[datetime, datetime]:
     except ValueError:
         raise BookingError("invalid_input", field="date",
                            detail="日期应为 YYYY-MM-DD，时间应为 HH:MM") from None
-    starts, ends = datetime.combine(d, s, rules.SHANGHAI), datetime.combine(d, e, rules.SHANGHAI)
+    starts, ends = datetime.combine(d, s, SHANGHAI), datetime.combine(d, e, SHANGHAI)
     if ends <= starts:
         raise BookingError("invalid_input", field="end", detail="结束时间应晚于开始时间")
     return starts, ends

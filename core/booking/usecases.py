@@ -56,7 +56,7 @@ class Bookings:
 
     async def cancel(self, cmd: Cancel) -> Booking:
         booking = await service.cancel(cmd.booking_id, user_id=cmd.user_id, now=self.clock())
-        await self._offer(booking.slot_id)  # type: ignore[attr-defined]
+        await self._offer(booking.slot_id)
         return booking
 
     async def reschedule(self, cmd: Reschedule) -> Booking:

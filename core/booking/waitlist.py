@@ -14,10 +14,12 @@ from core.booking import rules
 from core.booking.application import validate
 from core.booking.commands import JoinWaitlist, LeaveWaitlist
 from core.booking.errors import BookingError
-from core.booking.service import any_claimed, claim_keys, get_slot, insert_booking, load_rules, slot_day
+from core.booking.reads import any_claimed, get_slot, load_rules
+from core.booking.service import claim_keys, insert_booking, slot_day
 from core.crypto import FieldCipher, FieldDecryptError
 from core.field_binding import WAITLIST_PERSONAL, waitlist_row_key
 from core.models import Booking, Notification, WaitlistEntry
+from core.tz import SHANGHAI
 
 log = logging.getLogger("baoshan.booking.waitlist")
 _MAX_PROMOTIONS_PER_CALL = 20
@@ -27,7 +29,7 @@ async def join(cipher: FieldCipher, cmd: JoinWaitlist, *, now: datetime) -> Wait
     user_id = cmd.user_id
     slot = await get_slot(rules.parse_slot_id(cmd.slot_id))
     rule = (await load_rules())[slot.service]
-    application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(rules.SHANGHAI).date())
+    application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(SHANGHAI).date())
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
     if slot.booked + application.party_size <= slot.capacity:
         raise BookingError("slot_available")  # a place is free: book it instead of waiting
@@ -47,7 +49,7 @@ async def join(cipher: FieldCipher, cmd: JoinWaitlist, *, now: datetime) -> Wait
 async def position(entry: WaitlistEntry) -> int:
     if entry.status != "waiting":
         return 0
-    slot_id = entry.slot_id  # type: ignore[attr-defined]
+    slot_id = entry.slot_id
     return await WaitlistEntry.filter(slot_id=slot_id, status="waiting", id__lte=entry.id).count()
 
 
@@ -69,7 +71,7 @@ def _personal(cipher: FieldCipher, entry: WaitlistEntry) -> dict[str, Any]:
     try:
         personal = json.loads(WAITLIST_PERSONAL.decrypt(
             cipher, entry.personal_enc,
-            row_key=waitlist_row_key(entry.slot_id, entry.user_id)))  # type: ignore[attr-defined]
+            row_key=waitlist_row_key(entry.slot_id, entry.user_id)))
     except (FieldDecryptError, ValueError):
         raise BookingError("booking_unreadable") from None
     if not isinstance(personal, dict):
@@ -90,8 +92,8 @@ async def promote(cipher: FieldCipher, slot_id: int, *, now: datetime) -> list[B
         try:
             personal = _personal(cipher, entry)
             application = validate(entry.service, {**personal, "slot_id": slot_id}, slot_day(slot),
-                                   now.astimezone(rules.SHANGHAI).date())
-            claims = await claim_keys(cipher, application, slot, entry.user_id)  # type: ignore[attr-defined]
+                                   now.astimezone(SHANGHAI).date())
+            claims = await claim_keys(cipher, application, slot, entry.user_id)
         except BookingError as exc:
             await _skip(entry, exc.code)
             continue
@@ -102,9 +104,9 @@ async def promote(cipher: FieldCipher, slot_id: int, *, now: datetime) -> list[B
                 if not won:
                     continue  # another worker promoted this entry
                 booking, _ = await insert_booking(cipher, slot, application,
-                                               entry.user_id, claims, now)  # type: ignore[attr-defined]
+                                               entry.user_id, claims, now)
                 await WaitlistEntry.filter(id=entry.id).update(booking_id=booking.id)
-                await Notification.create(user_id=booking.user_id, booking_id=booking.id,  # type: ignore[attr-defined]
+                await Notification.create(user_id=booking.user_id, booking_id=booking.id,
                                           kind="promoted", due_at=now)
         except BookingError as exc:
             if exc.code == "slot_full":

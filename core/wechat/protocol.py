@@ -41,7 +41,7 @@ SAFE_MODE = "safe"
 # wechatpy 1.8 predates these documented types and would parse them as UnknownMessage; registering
 # them lets the handler registry route them by name like every other type.
 @register_message("file")
-class FileMessage(BaseMessage):
+class FileMessage(BaseMessage):  # type: ignore[misc]  # wechatpy ships no types: the base is Any
     type = "file"
     title = StringField("Title")
     description = StringField("Description")
@@ -49,30 +49,30 @@ class FileMessage(BaseMessage):
 
 
 @register_event("subscribe_msg_popup_event")
-class SubscribeMsgPopupEvent(BaseEvent):
+class SubscribeMsgPopupEvent(BaseEvent):  # type: ignore[misc]  # wechatpy ships no types: the base is Any
     event = "subscribe_msg_popup_event"
     detail = BaseField("SubscribeMsgPopupEvent", {})
 
 
 @register_event("subscribe_msg_change_event")
-class SubscribeMsgChangeEvent(BaseEvent):
+class SubscribeMsgChangeEvent(BaseEvent):  # type: ignore[misc]  # wechatpy ships no types: the base is Any
     event = "subscribe_msg_change_event"
     detail = BaseField("SubscribeMsgChangeEvent", {})
 
 
 @register_event("subscribe_msg_sent_event")
-class SubscribeMsgSentEvent(BaseEvent):
+class SubscribeMsgSentEvent(BaseEvent):  # type: ignore[misc]  # wechatpy ships no types: the base is Any
     event = "subscribe_msg_sent_event"
     detail = BaseField("SubscribeMsgSentEvent", {})
 
 
 @register_event("publishjobfinish")
-class PublishJobFinishEvent(BaseEvent):
+class PublishJobFinishEvent(BaseEvent):  # type: ignore[misc]  # wechatpy ships no types: the base is Any
     event = "publishjobfinish"
     info = BaseField("PublishEventInfo", {})
 
 
-class _AuthorizationEvent(BaseEvent):
+class _AuthorizationEvent(BaseEvent):  # type: ignore[misc]  # wechatpy ships no types: the base is Any
     open_id = StringField("OpenID")
     app_id = StringField("AppID")
     revoke_info = StringField("RevokeInfo")
