@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sanic import Request
@@ -16,7 +16,7 @@ from core import accounts, request_ctx, site_settings
 from core.accounts import AuthError
 from core.models import AuditLog, StaffUser
 from core.models.staff import ROLES
-from core.tz import SHANGHAI
+from core.tz import SHANGHAI, day_bounds
 from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
 
 AUDIT_PAGE = 50
@@ -142,10 +142,9 @@ async def audit_log(request: Request) -> HTTPResponse:
         query &= Q(target__icontains=target)
     if since:
         # Bounds in UTC: SQLite compares stored timestamps as text, so a +08:00 bound misorders.
-        query &= Q(created_at__gte=datetime.combine(since, time.min, SHANGHAI).astimezone(UTC))
+        query &= Q(created_at__gte=day_bounds(since)[0])
     if until:
-        query &= Q(created_at__lt=datetime.combine(until + timedelta(days=1), time.min,
-                                                   SHANGHAI).astimezone(UTC))
+        query &= Q(created_at__lt=day_bounds(until)[1])
     pageno = max(1, min(pageno, 10_000))
     rows = await AuditLog.filter(query).order_by("-id").offset((pageno - 1) * AUDIT_PAGE) \
         .limit(AUDIT_PAGE + 1)

@@ -5,7 +5,7 @@ Only masked personal data (``Booking.masked``) ever reaches a page or a file.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from core import catalogue
@@ -14,7 +14,7 @@ from core.booking.export import STATUS_NAMES, local_moment, local_span, masked_n
 from core.booking.reads import load_rules
 from core.errors import DomainError, status_of
 from core.models import Booking, Slot
-from core.tz import SHANGHAI
+from core.tz import SHANGHAI, day_bounds
 
 WEEKDAYS = "一二三四五六日"
 LIST_LIMIT = 500
@@ -71,13 +71,6 @@ def parse_moment(raw: str | None, field: str) -> datetime | None:
 
 def today(now: datetime) -> date:
     return now.astimezone(SHANGHAI).date()
-
-
-def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """Shanghai days as UTC bounds. UTC matters on SQLite: datetimes are stored as UTC text and
-    compared as text, so a +08:00 bound would miss slots between 00:00 and 08:00 local time."""
-    return (datetime.combine(first, time(0), SHANGHAI).astimezone(UTC),
-            datetime.combine(last + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC))
 
 
 async def service_names() -> dict[str, str]:

@@ -6,9 +6,10 @@ Shanghai-local date falls within its dates, so registrars open them like any oth
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from content.markdown import sanitise
+from core import tz
 from core.models import CharityCampaign, Notice, Slot
 from core.notices import MAX_ID, is_public
 from core.tz import SHANGHAI, local_day
@@ -18,9 +19,7 @@ EVENT_SERVICE = "charity_event"
 
 def utc_span(starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
     """[first day's Shanghai midnight, the midnight after the last day) in UTC."""
-    start = datetime.combine(starts_on, time(0), tzinfo=SHANGHAI)
-    end = datetime.combine(ends_on + timedelta(days=1), time(0), tzinfo=SHANGHAI)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return tz.day_bounds(starts_on, ends_on)
 
 
 def _iso(when: datetime) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -61,7 +61,7 @@ def service_name(code: str) -> str:
 
 async def bookings_per_day(days: Sequence[date]) -> dict[str, list[int]]:
     """``{service: [bookings made on each day]}`` (by the Shanghai day they were made)."""
-    start = datetime.combine(days[0], time(), tz.SHANGHAI).astimezone(UTC)
+    start = tz.day_bounds(days[0])[0]
     index = {d: i for i, d in enumerate(days)}
     per: dict[str, list[int]] = {code: [0] * len(days) for code in DEFAULT_RULES}
     for service, created in await Booking.filter(created_at__gte=start).values_list(

@@ -84,6 +84,7 @@ def context_queries(text: str, topic: Entry) -> list[str]:
 # event-loop turn (core.batch), as the ORM cost more per message than answering it.
 _COLUMNS = ("user", "suggestions", "expires_at", "topic_entry", "topic_question",
             "topic_expires_at")
+Write = tuple[str, datetime, dict[str, Any]]  # openid, the request's now, the columns to set
 _UPSERT = ("INSERT INTO wechat_user_state (" + ", ".join(f'"{c}"' for c in _COLUMNS) + ") "
            'VALUES {rows} ON CONFLICT ("user") DO UPDATE SET {updates}')
 
@@ -115,8 +116,7 @@ async def _read_states(users: Sequence[str], conn: BaseDBAsyncClient) -> list[_S
     return [by_user.get(u) for u in users]
 
 
-async def _write_states(writes: Sequence[tuple[str, datetime, dict[str, Any]]],
-                        conn: BaseDBAsyncClient) -> list[None]:
+async def _write_states(writes: Sequence[Write], conn: BaseDBAsyncClient) -> list[None]:
     """Upserts: each write sets its own columns; a new row starts with no live suggestions and
     no topic. One resident's writes in one batch are applied in order (merged: a statement may
     touch a row once), and writes setting the same columns share one statement."""
@@ -137,8 +137,18 @@ async def _write_states(writes: Sequence[tuple[str, datetime, dict[str, Any]]],
     return [None] * len(writes)
 
 
-_READ = Batched("conversation_read", _read_states)
-_WRITE = Batched("conversation_write", _write_states, max_items=100)
+class Conversations:
+    """The conversation batchers of one app (``AppContext.conversations``, made in
+    ``before_server_start`` by core.lifecycle): one queue per statement and event loop."""
+
+    def __init__(self) -> None:
+        self.read: Batched[str, _State | None] = Batched("conversation_read", _read_states)
+        self.write: Batched[Write, None] = Batched("conversation_write", _write_states,
+                                                   max_items=100)
+
+    def of(self, user: str, now: datetime) -> DbConversation:
+        """``user``'s conversation at ``now``, read and written through these batchers."""
+        return DbConversation(user, now, self)
 
 
 class DbConversation:
@@ -148,15 +158,16 @@ class DbConversation:
     in-memory index, and a database that is down or hangs costs the follow-ups, never the answer.
     """
 
-    def __init__(self, user: str, now: datetime) -> None:
+    def __init__(self, user: str, now: datetime, batchers: Conversations) -> None:
         self.user, self.now = user, now
+        self._batchers = batchers
         self._state: _State | None = None
         self._loaded = False
 
     async def _load(self) -> _State | None:
         if not self._loaded:
             # Shielded: cancelling a query on a hung connection can itself hang.
-            read = asyncio.ensure_future(_READ(self.user))
+            read = asyncio.ensure_future(self._batchers.read(self.user))
             try:
                 self._state = await asyncio.wait_for(asyncio.shield(read), READ_WITHIN)
             except TimeoutError:
@@ -211,7 +222,7 @@ class DbConversation:
     async def _upsert(self, values: dict[str, Any]) -> None:
         try:
             # No row yet: suggestions not offered are expired from the start (see _write_states).
-            await _WRITE((self.user, self.now, values))
+            await self._batchers.write((self.user, self.now, values))
         except Exception:
             log.warning("conversation state not saved: database unavailable", exc_info=True)
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date
 
 from sanic import Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
+from core import tz
 from core.booking.reads import load_rules
 from core.models import Slot
-from core.tz import SHANGHAI
 from miniapp_api.blueprint import bp
 from miniapp_api.common import api_error, now
 from miniapp_api.schemas import ServiceOut, ServicesOut, SlotsOut, content, errors
@@ -46,8 +46,8 @@ async def slots(request: Request) -> HTTPResponse:
             raise api_error("invalid_input", field="date", detail="日期格式应为 YYYY-MM-DD") from None
         # As UTC: SQLite compares the stored UTC text, and a +08:00 bound would put slots before
         # 08:00 local time on the previous day's list.
-        start = datetime.combine(day, time(0), SHANGHAI).astimezone(UTC)
-        query = query.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+        start, end = tz.day_bounds(day)
+        query = query.filter(starts_at__gte=start, starts_at__lt=end)
     else:
         query = query.filter(starts_at__gte=now(request).astimezone(UTC))
     rows = await query.order_by("starts_at", "id").limit(500)

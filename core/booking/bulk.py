@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from core import site_settings, sql
+from core import site_settings, sql, tz
 from core.booking import rules
 from core.booking.errors import BookingError
 from core.booking.reads import load_rules
@@ -155,8 +155,7 @@ async def open_bulk(req: BulkRequest, *, now: datetime, audit: Audit | None = No
     """Opens the planned slots in one transaction: a failure writes nothing."""
     holidays = await site_settings.load_holidays() if req.skip_holidays else set()
     # UTC bounds: SQLite compares the stored UTC text, where a +08:00 bound sorts wrongly.
-    first = datetime.combine(req.first_day, time(0), SHANGHAI).astimezone(UTC)
-    last = datetime.combine(req.last_day + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC)
+    first, last = tz.day_bounds(req.first_day, req.last_day)
     # Staff may have renamed the service (booking_rules setting): new slots carry today's name.
     title = (await load_rules())[req.service].name if req.service in rules.DEFAULT_RULES else ""
     async with in_transaction() as conn:
