@@ -10,6 +10,7 @@ from sanic_ext import openapi
 
 from core import tz
 from core.booking.reads import load_rules
+from core.context import app_context
 from core.models import Slot
 from miniapp_api.blueprint import bp
 from miniapp_api.common import api_error, now
@@ -22,7 +23,7 @@ from miniapp_api.views import slot_view
 @openapi.response(200, content(ServicesOut), "服务列表")
 @errors("rate_limited")
 async def services(request: Request) -> HTTPResponse:
-    rules = await load_rules()
+    rules = await load_rules(app_context(request).booking_reads)
     out = ServicesOut(services=[ServiceOut(**r.public()) for r in rules.values()])
     return json(out.body(), ensure_ascii=False)
 
@@ -35,7 +36,7 @@ async def services(request: Request) -> HTTPResponse:
 @errors("invalid_input", "rate_limited")
 async def slots(request: Request) -> HTTPResponse:
     service = request.args.get("service", "")
-    if service not in await load_rules():
+    if service not in await load_rules(app_context(request).booking_reads):
         raise api_error("invalid_input", field="service", detail="请选择有效的预约服务")
     query = Slot.filter(service=service, closed_at__isnull=True)  # staff-closed slots are gone
     raw_day = request.args.get("date")

@@ -15,8 +15,6 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sanic import Request
-from sanic.exceptions import SanicException
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -79,22 +77,11 @@ class BookingReads:
         self.held: Batched[tuple[int, int], int | None] = Batched("held", _held)
 
 
-def _of_request() -> BookingReads | None:
-    """The reads of the app serving the current request (Sanic's own request context)."""
-    try:
-        request = Request.get_current()
-    except SanicException:
-        return None
-    reads = getattr(request.app.ctx, "booking_reads", None)  # an app built without AppContext
-    return reads if isinstance(reads, BookingReads) else None
-
-
 async def _read(pick: Callable[[BookingReads], Batched[T, R]], run: Runner[T, R], item: T,
                 reads: BookingReads | None) -> R:
     """``item`` read through the app's batcher, or alone on the current connection without one."""
-    source = reads or _of_request()
-    if source is not None:
-        return await pick(source)(item)
+    if reads is not None:
+        return await pick(reads)(item)
     return (await run([item], connections.get("default")))[0]
 
 

@@ -16,7 +16,7 @@ from core.booking.application import Application, validate
 from core.booking.commands import Book
 from core.booking.errors import BookingError
 from core.booking.fullness import FullSlots
-from core.booking.reads import any_claimed, get_slot, held_booking, load_rules
+from core.booking.reads import BookingReads, any_claimed, get_slot, held_booking, load_rules
 from core.crypto import FieldCipher, FieldDecryptError
 from core.field_binding import BOOKING_PERSONAL, booking_row_key
 from core.models import Booking, BookingClaim, IdempotencyKey, Notification, Slot
@@ -88,17 +88,18 @@ async def _replayed(user_id: int, key: str | None) -> Booking | None:
     return row.booking if row and row.booking_id else None
 
 
-async def book(cipher: FieldCipher, cmd: Book, *, now: datetime,
-               full: FullSlots | None = None) -> tuple[Booking, bool]:
+async def book(cipher: FieldCipher, cmd: Book, *, now: datetime, full: FullSlots | None = None,
+               reads: BookingReads | None = None) -> tuple[Booking, bool]:
     """Books a place; returns (booking, created). The same (user, Idempotency-Key) always returns
     the same booking, also for retries racing each other: the key row is the transaction's first
     write, so a concurrent retry waits on its unique index and then finds the committed booking.
-    ``full`` is the worker's memory of full slots (a fresh one remembers nothing)."""
+    ``full`` is the worker's memory of full slots (a fresh one remembers nothing); ``reads`` the
+    app's batched reads (without them each read runs alone)."""
     existing = await _replayed(cmd.user_id, cmd.key)
     if existing is not None:
         return existing, False
     try:
-        return await _book(cipher, cmd, now=now, full=full or FullSlots())
+        return await _book(cipher, cmd, now=now, full=full or FullSlots(), reads=reads)
     except BookingError as exc:
         # A racing retry with the same key may have committed meanwhile (and now holds the claim
         # or the last place): the resident gets that booking, not an error.
@@ -106,11 +107,11 @@ async def book(cipher: FieldCipher, cmd: Book, *, now: datetime,
         if existing is not None:
             return existing, False
         if exc.code in ("slot_full", "duplicate_booking"):
-            await _refuse_as_held(cmd)
+            await _refuse_as_held(cmd, reads)
         raise
 
 
-async def _refuse_as_held(cmd: Book) -> None:
+async def _refuse_as_held(cmd: Book, reads: BookingReads | None) -> None:
     """A retry without Idempotency-Key after a lost response (connection reset after the commit)
     finds the slot full of, among others, its own booking: "slot full" would send the resident
     looking elsewhere while they hold a place. Raises duplicate_booking naming that booking (also
@@ -118,32 +119,33 @@ async def _refuse_as_held(cmd: Book) -> None:
     Only run when refusing, so the rush-day path from memory stays free of it until then."""
     if cmd.slot_id is None:
         return
-    held = await held_booking(cmd.user_id, cmd.slot_id)
+    held = await held_booking(cmd.user_id, cmd.slot_id, reads)
     if held is not None:
         raise BookingError("duplicate_booking", booking_id=held) from None
 
 
-async def _book(cipher: FieldCipher, cmd: Book, *, now: datetime,
-                full: FullSlots) -> tuple[Booking, bool]:
+async def _book(cipher: FieldCipher, cmd: Book, *, now: datetime, full: FullSlots,
+                reads: BookingReads | None) -> tuple[Booking, bool]:
     # Refusals from memory first: on a rush day most attempts arrive after the slot filled.
     # (With an Idempotency-Key, book() looks for a committed booking before believing them.)
     wanted = cmd.wanted()
     if wanted and full.refuses(*wanted):
         raise BookingError("slot_full")
-    slot = await get_slot(rules.parse_slot_id(cmd.slot_id))
+    slot = await get_slot(rules.parse_slot_id(cmd.slot_id), reads)
     # Read before taking a turn, where the attempts arriving together share one read (core.batch):
     # inside it, each booking of a rush waited for a read of its own before the next could start.
-    rule = (await load_rules())[slot.service]
+    rule = (await load_rules(reads))[slot.service]
     # Attempts on one slot take turns in this worker (see core.booking.fullness): those behind the
     # booking that took the last place are refused from memory, without validation or a transaction.
     async with full.turn(slot.id):
         if wanted and full.refuses(*wanted):
             raise BookingError("slot_full")
-        return await _book_slot(cipher, cmd, slot, rule, now=now, full=full)
+        return await _book_slot(cipher, cmd, slot, rule, now=now, full=full, reads=reads)
 
 
 async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.ServiceRule, *,
-                     now: datetime, full: FullSlots) -> tuple[Booking, bool]:
+                     now: datetime, full: FullSlots, reads: BookingReads | None
+                     ) -> tuple[Booking, bool]:
     user_id, key = cmd.user_id, cmd.key
     application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(SHANGHAI).date())
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
@@ -155,7 +157,7 @@ async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.Ser
     for _ in range(_CODE_ATTEMPTS):
         claims = await claim_keys(cipher, application, slot, user_id)
         # A friendly early answer only; the unique claim index is what actually enforces the rule.
-        if await any_claimed(claims):
+        if await any_claimed(claims, reads):
             raise BookingError("duplicate_booking")
         try:
             try:
@@ -175,7 +177,7 @@ async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.Ser
             existing = await _replayed(user_id, key)
             if existing is not None:
                 return existing, False
-            if await any_claimed(claims):
+            if await any_claimed(claims, reads):
                 raise BookingError("duplicate_booking") from None
             # Otherwise a booking-code collision or a claim freed meanwhile: try again.
     raise BookingError("duplicate_booking")

@@ -34,9 +34,11 @@ from core.booking.commands import (
 )
 from core.booking.errors import BookingError
 from core.booking.fullness import FullSlots
+from core.booking.reads import BookingReads
+from core.context import app_context
 from core.crypto import FieldCipher
 from core.models import Booking, WaitlistEntry
-from core.request_ctx import cipher, now
+from core.request_ctx import now
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,16 @@ class Bookings:
     cipher: FieldCipher
     full: FullSlots  # this worker's memory of full slots (core.booking.fullness)
     clock: Callable[[], datetime]
+    # The app's batched reads (core.booking.reads): a rush's attempts share each read. None
+    # outside a server (CLI, scripts): each read runs alone.
+    reads: BookingReads | None = None
 
     # --- residents (mini-program) ---
 
     async def book(self, cmd: Book) -> tuple[Booking, bool]:
         """(booking, created): a replayed Idempotency-Key returns the first booking, not created."""
-        return await service.book(self.cipher, cmd, now=self.clock(), full=self.full)
+        return await service.book(self.cipher, cmd, now=self.clock(), full=self.full,
+                                  reads=self.reads)
 
     async def get(self, user_id: int, booking_id: int) -> Booking:
         return await service.get_own(booking_id, user_id)
@@ -66,7 +72,7 @@ class Bookings:
         return booking
 
     async def join_waitlist(self, cmd: JoinWaitlist) -> WaitlistEntry:
-        return await waitlists.join(self.cipher, cmd, now=self.clock())
+        return await waitlists.join(self.cipher, cmd, now=self.clock(), reads=self.reads)
 
     async def leave_waitlist(self, cmd: LeaveWaitlist) -> None:
         await waitlists.leave(cmd)
@@ -110,4 +116,5 @@ class Bookings:
 
 def bookings(request: Request) -> Bookings:
     """The use cases as a request of this worker sees them (its clock, cipher and memory)."""
-    return Bookings(cipher(request), request.app.ctx.full_slots, lambda: now(request))
+    ctx = app_context(request)
+    return Bookings(ctx.cipher, ctx.full_slots, lambda: now(request), ctx.booking_reads)

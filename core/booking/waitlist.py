@@ -14,7 +14,7 @@ from core.booking import rules
 from core.booking.application import validate
 from core.booking.commands import JoinWaitlist, LeaveWaitlist
 from core.booking.errors import BookingError
-from core.booking.reads import any_claimed, get_slot, load_rules
+from core.booking.reads import BookingReads, any_claimed, get_slot, load_rules
 from core.booking.service import claim_keys, insert_booking, slot_day
 from core.crypto import FieldCipher, FieldDecryptError
 from core.field_binding import WAITLIST_PERSONAL, waitlist_row_key
@@ -25,15 +25,16 @@ log = logging.getLogger("baoshan.booking.waitlist")
 _MAX_PROMOTIONS_PER_CALL = 20
 
 
-async def join(cipher: FieldCipher, cmd: JoinWaitlist, *, now: datetime) -> WaitlistEntry:
+async def join(cipher: FieldCipher, cmd: JoinWaitlist, *, now: datetime,
+               reads: BookingReads | None = None) -> WaitlistEntry:
     user_id = cmd.user_id
-    slot = await get_slot(rules.parse_slot_id(cmd.slot_id))
-    rule = (await load_rules())[slot.service]
+    slot = await get_slot(rules.parse_slot_id(cmd.slot_id), reads)
+    rule = (await load_rules(reads))[slot.service]
     application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(SHANGHAI).date())
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
     if slot.booked + application.party_size <= slot.capacity:
         raise BookingError("slot_available")  # a place is free: book it instead of waiting
-    if await any_claimed(await claim_keys(cipher, application, slot, user_id)):
+    if await any_claimed(await claim_keys(cipher, application, slot, user_id), reads):
         raise BookingError("duplicate_booking")  # promotion would fail anyway: say so now
     try:
         return await WaitlistEntry.create(
