@@ -27,8 +27,9 @@ def clock(app: Sanic) -> datetime:
 
 
 def context(app: Sanic, now: datetime) -> BotContext:
-    s: Settings = app.ctx.settings
-    return BotContext(app.ctx.kb, s.miniapp_app_id, now, s.public_base_url)
+    ctx = of_app(app)
+    s: Settings = ctx.settings
+    return BotContext(ctx.kb, ctx.conversations, s.miniapp_app_id, now, s.public_base_url)
 
 
 async def answer(message: Any, key: str, ctx: BotContext) -> tuple[str, Reply]:

@@ -22,6 +22,7 @@ from bot import late, outbox, service
 from bot.answer import answer, context
 from bot.replies import SILENT
 from core import catalogue
+from core.context import app_context, of_app
 from core.errors import error_response
 from core.request_ctx import now as request_now
 from core.settings import Settings
@@ -36,6 +37,7 @@ SETTLE_SECONDS = 0.5  # of those 4 s, kept for recording the outcome (done or la
 _VERIFY_ARGS = ("signature", "timestamp", "nonce", "echostr")
 _POST_ARGS = ("signature", "timestamp", "nonce", "encrypt_type", "msg_signature")
 
+bp.before_server_start(service.open_batchers)
 bp.after_server_start(late.start)
 bp.before_server_stop(late.stop)
 
@@ -92,7 +94,8 @@ async def callback(request: Request) -> HTTPResponse:
         log.info("rejected callback", extra={"code": exc.code, "status": exc.status})
         return _refuse(exc)
     claim = await service.claim(
-        inbound.dedup_key, inbound.user, now, outbox.request_text(inbound.raw),
+        app_context(request).bot_claims, inbound.dedup_key, inbound.user, now,
+        outbox.request_text(inbound.raw),
         within=budget.left(ANSWER_RESERVE_SECONDS), retry_within=budget.left(SETTLE_SECONDS))
     if not claim.fresh:
         log.info("retry answered from store", extra={"key": inbound.dedup_key})
@@ -128,7 +131,7 @@ async def _dispatch_within(request: Request, inbound: protocol.Inbound, claim: s
             late.deliver_from_memory(app, inbound.user, work)
         return SILENT
     if claim.shared:
-        await _settle(outbox.mark_done(key, body))
+        await _settle(outbox.mark_done(of_app(app).bot_done, key, body))
     else:
         service.LOCAL.settle(key, body)
     return body

@@ -75,12 +75,18 @@ async def _mark_done(items: Sequence[tuple[str, str]], conn: BaseDBAsyncClient) 
     return counts
 
 
-_MARK_DONE = Batched("wechat_done", _mark_done, max_items=200)
+Done = Batched[tuple[str, str], int]  # key, passive reply → rows settled (0 or 1)
 
 
-async def mark_done(key: str, reply: str) -> int:
-    """The route answered passively: retries get the same reply, nobody sends another."""
-    return await _MARK_DONE((key, reply))
+def done_batcher() -> Done:
+    """A fresh batcher of settlements, one per app (``AppContext.bot_done``)."""
+    return Batched("wechat_done", _mark_done, max_items=200)
+
+
+async def mark_done(done: Done, key: str, reply: str) -> int:
+    """The route answered passively: retries get the same reply, nobody sends another. Through
+    the app's batcher ``done``."""
+    return await done((key, reply))
 
 
 async def mark_late(key: str, now: datetime) -> bool:

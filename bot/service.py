@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sanic import Sanic
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
@@ -25,7 +26,8 @@ from bot.replies import say
 from core import site_settings, sql
 from core.answering import find_entry, latest_notice
 from core.batch import Batched, db_values, rows_of
-from core.conversation import DbConversation
+from core.context import of_app
+from core.conversation import Conversations, DbConversation
 from core.kb import KnowledgeService
 from core.models import WechatFollower, WechatInbound, WechatUserState
 from knowledge.matcher import Result
@@ -109,15 +111,32 @@ async def _insert_claims(items: Sequence[tuple[str, str, str, datetime]],
     return [key in fresh and first[key] == i for i, (key, *_) in enumerate(items)]
 
 
-_INSERT_CLAIM = Batched("wechat_claim", _insert_claims, max_items=150)
+Claims = Batched[tuple[str, str, str, datetime], bool]  # key, openid, request, lease → claimed
 
 
-async def claim(key: str, user: str, now: datetime, request: str, *,
+def claim_batcher() -> Claims:
+    """A fresh batcher of claims, one per app (``AppContext.bot_claims``)."""
+    return Batched("wechat_claim", _insert_claims, max_items=150)
+
+
+async def open_batchers(app: Sanic) -> None:
+    """``before_server_start`` (registered by bot.callback): the app's batchers of the bot's
+    per-message writes, made once per app (sanic-testing runs the server events around every
+    request) and held on its context, never by a module."""
+    ctx = of_app(app)
+    if not hasattr(ctx, "bot_claims"):
+        ctx.bot_claims = claim_batcher()
+    if not hasattr(ctx, "bot_done"):
+        ctx.bot_done = outbox.done_batcher()
+
+
+async def claim(claims: Claims, key: str, user: str, now: datetime, request: str, *,
                 within: float, retry_within: float) -> Claim:
-    """Claim ``key`` within ``within`` seconds or fall back to this worker's memory; a retry
-    waits at most ``retry_within`` seconds for the first attempt's reply."""
+    """Claim ``key`` through the app's ``claims`` within ``within`` seconds or fall back to this
+    worker's memory; a retry waits at most ``retry_within`` seconds for the first attempt's
+    reply."""
     insert = asyncio.ensure_future(
-        _INSERT_CLAIM((key, user, request, now + outbox.PROCESSING_LEASE)))
+        claims((key, user, request, now + outbox.PROCESSING_LEASE)))
     try:
         claimed = await asyncio.wait_for(asyncio.shield(insert), max(within, 0.0))
     except Exception as exc:  # refused, reset, timed out: whatever keeps the database away
@@ -203,9 +222,10 @@ async def _wait_for_reply(key: str, within: float) -> str | None:
 class BotContext:
     """What handlers may use (see ``bot.registry.Context``)."""
 
-    def __init__(self, kb: KnowledgeService, miniapp_app_id: str, now: datetime,
-                 public_base_url: str = "") -> None:
+    def __init__(self, kb: KnowledgeService, conversations: Conversations, miniapp_app_id: str,
+                 now: datetime, public_base_url: str = "") -> None:
         self.kb = kb
+        self.conversations = conversations  # the app's batchers (AppContext.conversations)
         self.miniapp_app_id = miniapp_app_id
         self.now = now
         self.public_base_url = public_base_url
@@ -224,7 +244,7 @@ class BotContext:
 
     def conversation(self, user: str) -> DbConversation:
         """The resident's conversation (suggestions, topic) in the shared database."""
-        return DbConversation(user, self.now)
+        return self.conversations.of(user, self.now)
 
     async def record_follow(self, user: str, subscribed: bool, scene: str) -> None:
         await WechatFollower.update_or_create(

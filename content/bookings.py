@@ -31,8 +31,7 @@ from content.bookings_common import (
     staff_text,
     today,
 )
-from content.messages import DONE
-from content.pages import done_redirect, flash, page, posted
+from content.pages import done_redirect, flash, page, posted, say
 from core import audit
 from core.booking import BookingError, bulk
 from core.booking.commands import ChangeCapacity, CloseSlot, MarkNoShow, UndoNoShow
@@ -110,10 +109,11 @@ async def slots_bulk_open(request: Request) -> HTTPResponse:
         status, text = console_error(exc)
         return await _list_page(request, service=form["service"], first=form["first_day"],
                                 last=form["last_day"], status=status, error=text, bulk=form)
-    summary = DONE["slot_bulk_opened"].format(opened=len(plan.slots), weekends=plan.weekend_days,
-                                              holidays=plan.holiday_days, duplicates=plan.duplicates)
+    summary = say("done.slot_bulk_opened", {
+        "opened": len(plan.slots), "weekends": plan.weekend_days, "holidays": plan.holiday_days,
+        "duplicates": plan.duplicates})
     if plan.past:
-        summary += DONE["slot_bulk_past"].format(past=plan.past)
+        summary += say("done.slot_bulk_past", {"past": plan.past})
     return await _list_page(request, service=form["service"], first=form["first_day"],
                             last=form["last_day"], summary=summary, bulk=form)
 

@@ -14,8 +14,7 @@ from sanic_ext import openapi
 
 from content.blueprint import bp, staff_required
 from content.bookings_common import console_error, service_names
-from content.messages import DONE
-from content.pages import page, posted
+from content.pages import page, posted, say
 from core.booking import BookingError
 from core.booking.commands import CheckIn
 from core.booking.export import local_date, local_moment, local_span, masked_names
@@ -56,4 +55,4 @@ async def checkin_submit(request: Request) -> HTTPResponse:
         found = exc.extra.get("booking")
         details = await _details(found) if isinstance(found, Booking) else None
         return page("checkin.html", status, staff=who, error=message, details=details)
-    return page("checkin.html", staff=who, success=DONE["checkin_done"], details=await _details(booking))
+    return page("checkin.html", staff=who, success=say("done.checkin_done"), details=await _details(booking))

@@ -1,22 +1,9 @@
-"""Labels of the staff console, and the booking pages' ``?done=`` confirmations.
+"""Labels of the staff console.
 
 Coded messages (errors a ``DomainError`` carries, ``?done=`` confirmations) live in
 ``core.catalogue.staff``. What stays here are labels: names of roles and notice states and the
 simulator's notes, which no service raises and no other face shows.
 """
-
-# Booking pages' confirmations (?done=code); the console reads core.catalogue.staff's first.
-DONE: dict[str, str] = {
-    "slot_bulk_opened": ("已开放 {opened} 个号源，跳过周末 {weekends} 天、节假日 {holidays} 天、"
-                         "重复 {duplicates} 个。"),
-    "slot_bulk_past": "另有 {past} 个今天已过开始时间的时段未开放。",
-    "slot_capacity_saved": "名额已修改。",
-    "slot_capacity_promoted": "名额已修改，候补名单中已有群众自动递补。",
-    "slot_closed": "号源已关闭：其预约已改为“已关闭”，名额与重复预约限制已释放，候补名单已结束。",
-    "booking_no_show_marked": "已标记爽约。",
-    "booking_no_show_undone": "已撤销爽约标记。",
-    "checkin_done": "签到成功。",
-}
 
 ROLE_NAMES: dict[str, str] = {"admin": "管理员", "editor": "内容编辑", "registrar": "登记员"}
 

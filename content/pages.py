@@ -17,7 +17,6 @@ from sanic import Request
 from sanic.request import RequestParameters
 from sanic.response import HTTPResponse, html, redirect
 
-import content.messages as messages
 from content.messages import ROLE_NAMES
 from core import catalogue
 
@@ -99,6 +98,4 @@ def flash(request: Request) -> str:
     code = request.args.get("done") or ""
     if code and catalogue.has("staff", f"done.{code}"):
         return say(f"done.{code}")
-    # The booking pages' confirmations, for as long as they are still kept beside their views.
-    legacy: Mapping[str, str] = getattr(messages, "DONE", {})
-    return legacy.get(code, "")
+    return ""

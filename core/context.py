@@ -19,6 +19,7 @@ from sanic import Request, Sanic
 from core.batch import Batched
 from core.booking.fullness import FullSlots
 from core.booking.reads import BookingReads
+from core.conversation import Conversations
 from core.crypto import FieldCipher
 from core.health import Pinger
 from core.ratelimit import RateLimits
@@ -55,6 +56,8 @@ class AppContext:
     booking_reads: BookingReads = field(init=False)
     rate_limits: RateLimits = field(init=False)
     sessions: Batched[str, SessionRow | None] = field(init=False)
+    # The residents' conversation state in the database (core.conversation): its two batchers.
+    conversations: Conversations = field(init=False)
     # Lifecycle bookkeeping: sanic-testing runs the server events around every request.
     resources_open: bool = False
     jobs: list[asyncio.Task[None]] = field(default_factory=list)
@@ -67,6 +70,12 @@ class AppContext:
     bot_outbox: Any = None
     bot_outbox_sweeper: asyncio.Task[None] | None = None
     bot_late: set[asyncio.Task[bool]] = field(default_factory=set)
+    # The bot's per-message writes, batched (core.batch): claiming a message (key, openid, request,
+    # lease → claimed here) and settling it with its passive reply (key, reply → rows settled).
+    # Typed in core terms and made by the bot itself (bot.service.open_batchers, a listener of its
+    # blueprint), as the statements they run are the bot's.
+    bot_claims: Batched[tuple[str, str, str, datetime], bool] = field(init=False)
+    bot_done: Batched[tuple[str, str], int] = field(init=False)
 
     def __post_init__(self) -> None:
         # Derived from the secret key once per app (two HKDF derivations), used by every booking.

@@ -8,7 +8,9 @@ office of that service) in front, and that answer is taken when it is confident 
 topic's category. A message that names a service of its own is a new topic and is matched alone.
 
 The state is a row per openid in ``wechat_user_state`` (every worker and host sees it), with its
-own expiry; ``core.retention`` removes rows once both the suggestions and the topic expired.
+own expiry; ``core.retention`` removes rows once both the suggestions and the topic expired. Its
+reads and writes go through the app's batchers (``Conversations``, on ``AppContext``), never
+through a module's own.
 """
 
 from __future__ import annotations

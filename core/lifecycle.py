@@ -20,6 +20,7 @@ from core import db, outbound, ratelimit
 from core.booking.reads import BookingReads
 from core.booking.reminders import send_due
 from core.context import App, AppContext, Job, of_app
+from core.conversation import Conversations
 from core.ratelimit import RateLimits
 from core.retention import DailyRetention
 from core.sessions import session_lookup
@@ -70,6 +71,7 @@ def install(app: App) -> None:
         ctx.booking_reads = BookingReads()
         ctx.rate_limits = RateLimits()
         ctx.sessions = session_lookup()
+        ctx.conversations = Conversations()
         ctx.kb = KnowledgeService(ctx.settings)
         await ctx.kb.start()
         # Serve only once the index is built: loading jieba's dictionary holds the GIL for long

@@ -128,6 +128,16 @@ BOOKING: dict[str, str] = {
     "slot_bad_number": "“{label}”应为整数。",
     "slot_export_service": "按日期导出时请先选择一项服务。",
     "booking_bad_action": "不支持的操作，请使用页面上的按钮。",
+    # confirmations after a booking page saved (?done=code)
+    "done.slot_bulk_opened": ("已开放 {opened} 个号源，跳过周末 {weekends} 天、节假日 {holidays} 天、"
+                              "重复 {duplicates} 个。"),
+    "done.slot_bulk_past": "另有 {past} 个今天已过开始时间的时段未开放。",
+    "done.slot_capacity_saved": "名额已修改。",
+    "done.slot_capacity_promoted": "名额已修改，候补名单中已有群众自动递补。",
+    "done.slot_closed": "号源已关闭：其预约已改为“已关闭”，名额与重复预约限制已释放，候补名单已结束。",
+    "done.booking_no_show_marked": "已标记爽约。",
+    "done.booking_no_show_undone": "已撤销爽约标记。",
+    "done.checkin_done": "签到成功。",
 }
 
 STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING}

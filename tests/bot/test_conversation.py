@@ -48,7 +48,7 @@ async def say(wx: FakeWechat, clock: Clock, text: str, user: str = "oAsker", *,
 
 
 def entry_text(app: Sanic, entry_id: str) -> str:
-    text = service.BotContext(app.ctx.kb, "", START).entry_text(entry_id)
+    text = service.BotContext(app.ctx.kb, app.ctx.conversations, "", START).entry_text(entry_id)
     assert text
     return text
 

@@ -228,7 +228,7 @@ async def test_scancode_waitmsg_tells_booking_codes_apart(wx: FakeWechat, scanne
 
 async def test_a_shared_location_gets_the_contacts_entry_never_an_invented_address(
         wx: FakeWechat, app: Sanic) -> None:
-    ctx = service.BotContext(app.ctx.kb, "", datetime.now(UTC))
+    ctx = service.BotContext(app.ctx.kb, app.ctx.conversations, "", datetime.now(UTC))
     contacts = ctx.entry_text(events.CONTACT_ENTRY)
     assert contacts and "地址" in contacts
     reply = wx.open(await wx.send(fixture("location")))

@@ -33,9 +33,12 @@ async def test_two_apps_share_no_batcher(migrated: Settings) -> None:
     first, second = create_app(migrated), create_app(migrated)
     async with lifespan(first):
         reads, limits, sessions = first.ctx.booking_reads, first.ctx.rate_limits, first.ctx.sessions
+        talks, claims, done = first.ctx.conversations, first.ctx.bot_claims, first.ctx.bot_done
     async with lifespan(second):
         assert second.ctx.booking_reads is not reads and second.ctx.rate_limits is not limits
         assert second.ctx.sessions is not sessions
+        assert second.ctx.conversations is not talks
+        assert second.ctx.bot_claims is not claims and second.ctx.bot_done is not done
 
 
 async def test_background_jobs_run_when_the_setting_says_so(migrated: Settings) -> None:
