@@ -1,5 +1,6 @@
 """The official-account bot: WeChat's callback at ``/wechat``."""
 
-from bot.callback import bp
+from bot import callback  # noqa: F401  (registers the routes on bp)
+from bot.blueprint import bp
 
 __all__ = ["bp"]

@@ -14,12 +14,13 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
-from sanic import Blueprint, Request, Sanic
+from sanic import Request
 from sanic.response import HTTPResponse, text
 from sanic_ext import openapi
 
 from bot import late, outbox, service
 from bot.answer import answer, context
+from bot.blueprint import bp
 from bot.replies import SILENT
 from core import catalogue
 from core.context import app_context, of_app
@@ -29,29 +30,12 @@ from core.settings import Settings
 from core.wechat import protocol
 
 log = logging.getLogger("baoshan.bot")
-bp = Blueprint("bot")
 
 ANSWER_WITHIN_SECONDS = 4.0  # WeChat waits 5 s; leave a second for the network
 ANSWER_RESERVE_SECONDS = 1.0  # of those 4 s, kept for answering when the claim is slow
 SETTLE_SECONDS = 0.5  # of those 4 s, kept for recording the outcome (done or late)
 _VERIFY_ARGS = ("signature", "timestamp", "nonce", "echostr")
 _POST_ARGS = ("signature", "timestamp", "nonce", "encrypt_type", "msg_signature")
-
-bp.before_server_start(service.open_batchers)
-bp.after_server_start(late.start)
-bp.before_server_stop(late.stop)
-
-
-@bp.before_server_start
-async def warn_unless_safe(app: Sanic) -> None:
-    """Outside safe mode a callback's signature covers no part of its body: anyone who saw one
-    signed URL could post any message as any resident for the next five minutes."""
-    s: Settings = app.ctx.settings
-    if s.is_production and s.wechat_message_mode != protocol.SAFE_MODE:
-        log.warning("WeChat callback accepts plaintext messages in production; "
-                    "set WECHAT_MESSAGE_MODE=safe (安全模式) so every message body is signed",
-                    extra={"mode": s.wechat_message_mode})
-
 
 def _refuse(exc: protocol.ProtocolError) -> HTTPResponse:
     return error_response(exc.code, exc.status, catalogue.text("residents", exc.code))
