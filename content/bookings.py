@@ -192,7 +192,8 @@ async def _close_confirm(request: Request, cmd: CloseSlot) -> HTTPResponse:
     return page("confirm.html", staff=request.ctx.staff, title=say("confirm.slot_close.title"),
                 message=message, details=[say("confirm.slot_close.reason", {"reason": reason})],
                 action=f"/console/slots/{slot.id}/close", fields=[("reason", reason)],
-                button=say("confirm.slot_close.button"), back=f"/console/slots/{slot.id}")
+                button=say("confirm.slot_close.button"), final=say("confirm.slot_close.final"),
+                back=f"/console/slots/{slot.id}")
 
 
 @bp.post("/console/bookings/<booking_id:int>/no-show")

@@ -149,6 +149,7 @@ CONFIRM: dict[str, str] = {
                            "候补名单中 {waiting} 人的候补将结束。"),
     "confirm.slot_close.reason": "关闭原因（会显示给群众）：{reason}",
     "confirm.slot_close.button": "确认关闭",
+    "confirm.slot_close.final": "此操作不能撤销。",
     "confirm.staff_deactivate.title": "确认停用账号",
     "confirm.staff_deactivate": "停用账号 {username}：该账号将无法登录，已登录的会话随即失效。",
     "confirm.staff_deactivate.button": "确认停用",

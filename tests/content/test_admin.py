@@ -107,7 +107,7 @@ async def test_admin_adds_changes_and_deactivates_staff(app: Sanic, console: Con
     assert r.status_code == 200 and "停用账号 zhao.liu：该账号将无法登录" in r.text
     assert "确认停用</button>" in r.text and 'href="/console/staff"' in r.text
     assert 'name="confirm" value="1"' in r.text and 'name="action" value="deactivate"' in r.text
-    assert (await StaffUser.get(id=user.id)).active
+    assert (await StaffUser.get(id=user.id)).active and "不能撤销" not in r.text  # 启用 undoes it
     r = await admin.post(f"/console/staff/{user.id}", {"action": "deactivate", "confirm": "1"})
     assert r.status_code == 302 and r.headers["location"].endswith("done=saved")
     assert not (await StaffUser.get(id=user.id)).active

@@ -189,6 +189,7 @@ async def test_closing_a_slot_reaches_the_resident_and_frees_them(
     assert ("关闭号源 2026-05-21 09:00 结婚登记：1 位群众的预约将改为已关闭并收到通知，"
             "候补名单中 0 人的候补将结束") in ask.text
     assert 'name="confirm" value="1"' in ask.text and 'value="婚姻登记处设备检修"' in ask.text
+    assert "此操作不能撤销" in ask.text
     assert "<script" not in ask.text  # a plain form: it works under the console's CSP
     assert "default-src 'self'" in ask.headers["content-security-policy"].split("; ")
     forged = await c.client.post(f"/console/slots/{a.id}/close",
