@@ -99,6 +99,20 @@ async def staff_add(request: Request) -> HTTPResponse:
     return done_redirect("/console/staff", "staff_added")
 
 
+async def _deactivate_confirm(request: Request, user_id: int) -> HTTPResponse | None:
+    """The confirm page before a deactivation (the account can no longer sign in). None where the
+    change itself refuses (one's own account), so that refusal shows as before."""
+    user = await StaffUser.get_or_none(id=user_id)
+    if user is None:
+        raise AuthError("staff_not_found")
+    if user.id == request.ctx.staff.id:
+        return None
+    return page("confirm.html", staff=request.ctx.staff, title=say("confirm.staff_deactivate.title"),
+                message=say("confirm.staff_deactivate", {"username": user.username}), details=[],
+                action=f"/console/staff/{user.id}", fields=[("action", "deactivate")],
+                button=say("confirm.staff_deactivate.button"), back="/console/staff")
+
+
 @bp.post("/console/staff/<user_id:int>")
 @openapi.exclude()
 @staff_required("admin")
@@ -106,6 +120,10 @@ async def staff_change(request: Request, user_id: int) -> HTTPResponse:
     form = posted(request)
     cmd = accounts.AccountChange(user_id, form.get("action") or "", role=form.get("role") or "",
                                  password=form.get("password") or "")
+    if cmd.action == "deactivate" and form.get("confirm") != "1":
+        confirm = await _deactivate_confirm(request, user_id)
+        if confirm is not None:
+            return confirm
     try:
         await accounts.change(request.ctx.staff, cmd)
     except AuthError as exc:

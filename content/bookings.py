@@ -35,6 +35,8 @@ from content.pages import done_redirect, flash, page, posted, say
 from core import audit
 from core.booking import BookingError, bulk
 from core.booking.commands import ChangeCapacity, CloseSlot, MarkNoShow, UndoNoShow
+from core.booking.export import local_moment
+from core.booking.staff import check_reason
 from core.booking.usecases import bookings
 from core.models import Booking, Slot
 from core.request_ctx import now
@@ -159,14 +161,39 @@ async def slot_capacity(request: Request, slot_id: int) -> HTTPResponse:
 @openapi.exclude()
 @staff_required("registrar")
 async def slot_close(request: Request, slot_id: int) -> HTTPResponse:
-    cmd = CloseSlot(actor=request.ctx.staff.username, slot_id=slot_id,
-                    reason=posted(request).get("reason") or "")
+    """Closing is irreversible and residents are told: the first POST (from the slot page) only
+    shows what will happen; the confirm page's own POST (``confirm=1``) closes."""
+    form = posted(request)
+    cmd = CloseSlot(actor=request.ctx.staff.username, slot_id=slot_id, reason=form.get("reason") or "")
     try:
+        if form.get("confirm") != "1":
+            return await _close_confirm(request, cmd)
         await bookings(request).close_slot(cmd)
     except BookingError as exc:
         status, text = console_error(exc)
         return await _slot_page(request, slot_id, status=status, error=text)
     return done_redirect(f"/console/slots/{slot_id}", "slot_closed")
+
+
+async def _close_confirm(request: Request, cmd: CloseSlot) -> HTTPResponse:
+    """The confirm page, after the same refusals the close itself would give (no slot, already
+    closed, no reason), so nobody confirms something that cannot happen."""
+    slot = await Slot.get_or_none(id=cmd.slot_id)
+    if slot is None:
+        raise BookingError("slot_not_found")
+    if slot.closed_at is not None:
+        raise BookingError("slot_closed")
+    reason = check_reason(cmd.reason)
+    booked = await Booking.filter(slot_id=slot.id, status="confirmed").count()
+    waiting = await slot.waitlist.filter(status="waiting").count()
+    service = (await service_names()).get(slot.service, slot.service)
+    message = say("confirm.slot_close", {"starts_at": local_moment(slot.starts_at), "service": service,
+                                         "booked": booked, "waiting": waiting})
+    return page("confirm.html", staff=request.ctx.staff, title=say("confirm.slot_close.title"),
+                message=message, details=[say("confirm.slot_close.reason", {"reason": reason})],
+                action=f"/console/slots/{slot.id}/close", fields=[("reason", reason)],
+                button=say("confirm.slot_close.button"), final=say("confirm.slot_close.final"),
+                back=f"/console/slots/{slot.id}")
 
 
 @bp.post("/console/bookings/<booking_id:int>/no-show")

@@ -18,7 +18,15 @@ from content.notice_form import NoticeForm, check, local_text
 from content.pages import done_redirect, flash, page, say
 from core import limits, request_ctx
 from core.models import CharityCampaign, Notice
-from core.notices import ALLOWED, MAX_ID, NoticeRuleError, effective_state, is_public, save_notice
+from core.notices import (
+    ALLOWED,
+    MAX_ID,
+    NoticeRuleError,
+    effective_state,
+    is_public,
+    save_notice,
+    transition,
+)
 
 PER_PAGE = 50
 _LIST_FIELDS = ("id", "title", "status", "publish_at", "cover_type", "campaign_id", "created_at",
@@ -165,6 +173,13 @@ async def _submit(request: Request, notice: Notice | None) -> HTTPResponse:
                              errors=checked.errors, preview=checked.body_html, modified=modified)
     if checked.errors:
         return await _editor(request, notice, form, status=422, errors=checked.errors, modified=modified)
+    if action == "archive" and notice is not None and posted.get("confirm") != "1":
+        try:  # refused transitions show in the editor as before, not after a confirmation
+            transition(notice.status, notice.publish_at, action, request_ctx.now(request))
+        except NoticeRuleError as exc:
+            return await _editor(request, notice, form, status=status_for(exc.code),
+                                 errors=[say(exc.code, exc.params)], modified=modified)
+        return _archive_confirm(request, notice, form, modified)
     try:
         saved = await save_notice(request.ctx.staff, notice.id if notice else None,
                                   checked.command(action, form, _expected(modified)),
@@ -174,3 +189,19 @@ async def _submit(request: Request, notice: Notice | None) -> HTTPResponse:
         return await _editor(request, notice, form, status=status_for(exc.code),
                              errors=[say(exc.code, exc.params)], modified=modified)
     return done_redirect(f"/console/notices/{saved.id}", _DONE[action])
+
+
+def _archive_confirm(request: Request, notice: Notice, form: NoticeForm, modified: str) -> HTTPResponse:
+    """Archiving takes the notice away from residents: confirmed on a page that re-posts the editor's
+    fields (an archive also saves them), ``confirm=1`` and the CSRF token; nothing is saved yet."""
+    fields = [("action", "archive"), ("modified", modified), ("title", form.title),
+              ("summary", form.summary), ("body", form.body), ("publish_at", form.publish_at),
+              ("campaign_id", form.campaign_id)]
+    if form.remove_cover:
+        fields.append(("remove_cover", "1"))
+    if form.pending_cover:
+        fields.append(("pending_cover", form.pending_cover))
+    return page("confirm.html", staff=request.ctx.staff, title=say("confirm.notice_archive.title"),
+                message=say("confirm.notice_archive", {"title": notice.title}), details=[],
+                action=f"/console/notices/{notice.id}", fields=fields,
+                button=say("confirm.notice_archive.button"), back=f"/console/notices/{notice.id}")

@@ -140,4 +140,22 @@ BOOKING: dict[str, str] = {
     "done.checkin_done": "签到成功。",
 }
 
-STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING}
+# --- confirmation pages before an irreversible action (issue #14) ---
+# Each names exactly what will happen and to whom; the page's buttons are "confirm.<action>.button"
+# and 返回. The action runs only on the page's own POST (confirm=1 and the session's CSRF token).
+CONFIRM: dict[str, str] = {
+    "confirm.slot_close.title": "确认关闭号源",
+    "confirm.slot_close": ("关闭号源 {starts_at} {service}：{booked} 位群众的预约将改为已关闭并收到通知，"
+                           "候补名单中 {waiting} 人的候补将结束。"),
+    "confirm.slot_close.reason": "关闭原因（会显示给群众）：{reason}",
+    "confirm.slot_close.button": "确认关闭",
+    "confirm.slot_close.final": "此操作不能撤销。",
+    "confirm.staff_deactivate.title": "确认停用账号",
+    "confirm.staff_deactivate": "停用账号 {username}：该账号将无法登录，已登录的会话随即失效。",
+    "confirm.staff_deactivate.button": "确认停用",
+    "confirm.notice_archive.title": "确认归档通知",
+    "confirm.notice_archive": "归档通知《{title}》：归档后居民将看不到该通知。",
+    "confirm.notice_archive.button": "确认归档",
+}
+
+STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM}

@@ -102,8 +102,15 @@ async def test_admin_adds_changes_and_deactivates_staff(app: Sanic, console: Con
         assert (await StaffUser.get(id=user.id)).role == "editor"
         # The role change ended the old session: the next request goes back to the login page.
         assert (await other.get("/console/")).status_code == 302
+    # The list's 停用 button only asks; the confirm page's own POST deactivates.
     r = await admin.post(f"/console/staff/{user.id}", {"action": "deactivate"})
-    assert r.status_code == 302 and not (await StaffUser.get(id=user.id)).active
+    assert r.status_code == 200 and "停用账号 zhao.liu：该账号将无法登录" in r.text
+    assert "确认停用</button>" in r.text and 'href="/console/staff"' in r.text
+    assert 'name="confirm" value="1"' in r.text and 'name="action" value="deactivate"' in r.text
+    assert (await StaffUser.get(id=user.id)).active and "不能撤销" not in r.text  # 启用 undoes it
+    r = await admin.post(f"/console/staff/{user.id}", {"action": "deactivate", "confirm": "1"})
+    assert r.status_code == 302 and r.headers["location"].endswith("done=saved")
+    assert not (await StaffUser.get(id=user.id)).active
     with pytest.raises(auth.AuthError) as refused:
         await auth.login("zhao.liu", "start-pass-9", datetime.now(UTC))
     assert refused.value.code == "bad_credentials"
@@ -120,7 +127,10 @@ async def test_admin_cannot_demote_or_deactivate_themselves(console: ConsoleFact
     r = await admin.post(f"/console/staff/{me.id}", {"action": "role", "role": "editor"})
     assert r.status_code == 409 and "另一位管理员" in r.text
     r = await admin.post(f"/console/staff/{me.id}", {"action": "deactivate"})
+    assert r.status_code == 409  # refused at once, not after a confirm page
+    r = await admin.post(f"/console/staff/{me.id}", {"action": "deactivate", "confirm": "1"})
     assert r.status_code == 409
+    assert (await admin.post("/console/staff/999999", {"action": "deactivate"})).status_code == 404
     assert (await StaffUser.get(id=me.id)).role == "admin"
 
 

@@ -183,12 +183,29 @@ async def test_closing_a_slot_reaches_the_resident_and_frees_them(
     assert dup.json()["error"]["code"] == "duplicate_booking"
     c = await console("registrar")
     assert (await c.post(f"/console/slots/{a.id}/close", data={"reason": " "})).status_code == 422
-    r = await c.post(f"/console/slots/{a.id}/close", data={"reason": "婚姻登记处设备检修"})
+    # The slot page's button only asks: the confirm page names what will happen, nothing changes yet.
+    ask = await c.post(f"/console/slots/{a.id}/close", data={"reason": "婚姻登记处设备检修"})
+    assert ask.status_code == 200 and "确认关闭</button>" in ask.text and "返回</a>" in ask.text
+    assert ("关闭号源 2026-05-21 09:00 结婚登记：1 位群众的预约将改为已关闭并收到通知，"
+            "候补名单中 0 人的候补将结束") in ask.text
+    assert 'name="confirm" value="1"' in ask.text and 'value="婚姻登记处设备检修"' in ask.text
+    assert "此操作不能撤销" in ask.text
+    assert "<script" not in ask.text  # a plain form: it works under the console's CSP
+    assert "default-src 'self'" in ask.headers["content-security-policy"].split("; ")
+    forged = await c.client.post(f"/console/slots/{a.id}/close",
+                                 data={"reason": "婚姻登记处设备检修", "confirm": "1", "csrf": "forged"})
+    assert forged.status_code == 403
+    missing = await c.post("/console/slots/999999/close", data={"reason": "x"})
+    assert missing.status_code == 404 and "找不到该号源" in missing.text
+    assert (await Slot.get(id=a.id)).closed_at is None and not await AuditLog.exists(action="slot.close")
+    r = await c.post(f"/console/slots/{a.id}/close", data={"reason": "婚姻登记处设备检修", "confirm": "1"})
     assert r.status_code == 302 and r.headers["location"].endswith("done=slot_closed")
     page = await c.get(r.headers["location"])
     assert "已关闭" in page.text and "婚姻登记处设备检修" in page.text
     assert "关闭号源</button>" not in page.text
     again = await c.post(f"/console/slots/{a.id}/close", data={"reason": "again"})
+    assert again.status_code == 409 and "该号源已关闭" in again.text  # no confirm page for it
+    again = await c.post(f"/console/slots/{a.id}/close", data={"reason": "again", "confirm": "1"})
     assert again.status_code == 409 and "该号源已关闭" in again.text
     audit = await AuditLog.get(action="slot.close")
     assert audit.after["closed_bookings"] == 1 and audit.after["reason"] == "婚姻登记处设备检修"

@@ -84,8 +84,16 @@ async def test_publish_now_lists_it_and_archive_hides_it_everywhere(console: Con
     assert "default-src 'self'" in page.headers["content-security-policy"].split("; ")
     assert (await AuditLog.get(action="notice.publish", target=str(nid))).after["status"] == "published"
 
+    # 归档 only asks; the confirm page re-posts the editor's fields with confirm=1.
+    ask = await c.post(f"/console/notices/{nid}", data={"title": "清明祭扫预约开始", "body": "x\n<b>y</b>",
+                                                        "action": "archive"})
+    assert ask.status_code == 200 and "归档通知《清明祭扫预约开始》：归档后居民将看不到该通知" in ask.text
+    assert "确认归档</button>" in ask.text and f'href="/console/notices/{nid}"' in ask.text
+    assert 'name="body" value="x\n&lt;b&gt;y&lt;/b&gt;"' in ask.text  # escaped, newline kept
+    assert (await Notice.get(id=nid)).status == "published"
+    assert not await AuditLog.exists(action="notice.archive")
     r = await c.post(f"/console/notices/{nid}", data={"title": "清明祭扫预约开始", "body": "x",
-                                                      "action": "archive"})
+                                                      "action": "archive", "confirm": "1"})
     assert notice_id(r) == nid
     assert (await Notice.get(id=nid)).status == "archived"
     assert (await client.get("/api/v1/notices")).json() == {"notices": []}
