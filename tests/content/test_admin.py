@@ -108,7 +108,9 @@ async def test_admin_adds_changes_and_deactivates_staff(app: Sanic, console: Con
         await auth.login("zhao.liu", "start-pass-9", datetime.now(UTC))
     assert refused.value.code == "bad_credentials"
     actions = [a.action for a in await AuditLog.filter(target="zhao.liu").order_by("id")]
-    assert actions == ["staff.add", "staff.role", "staff.deactivate"]
+    # The sign-in and the refused one after the deactivation are on the record too (#14).
+    assert actions == ["staff.add", "staff.login", "staff.role", "staff.deactivate",
+                       "staff.login_failed"]
     role_change = await AuditLog.get(action="staff.role")
     assert role_change.before == {"role": "registrar", "active": True}
     assert role_change.after == {"role": "editor", "active": True}
