@@ -10,13 +10,14 @@ from sanic.response import HTTPResponse
 from sanic_ext import openapi
 from tortoise.expressions import Q
 
+from content import audit_view
 from content.blueprint import bp, staff_required, status_for
 from content.pages import done_redirect, flash, page, posted, say
 from core import accounts, request_ctx, site_settings
 from core.accounts import AuthError
 from core.models import AuditLog, StaffUser
 from core.models.staff import ROLES
-from core.tz import SHANGHAI, day_bounds
+from core.tz import day_bounds, minute_text
 from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
 
 AUDIT_PAGE = 50
@@ -74,7 +75,8 @@ async def _staff_page(request: Request, status: int = 200, error: str = "",
                       form: dict[str, str] | None = None) -> HTTPResponse:
     users = await StaffUser.all().order_by("username")
     return page("admin_staff.html", status, staff=request.ctx.staff, done=flash(request), error=error,
-                users=users, roles=ROLES, form=form or {}, now=request_ctx.now(request))
+                users=users, roles=ROLES, form=form or {}, now=request_ctx.now(request),
+                minute=minute_text)
 
 
 @bp.get("/console/staff")
@@ -153,7 +155,8 @@ async def audit_log(request: Request) -> HTTPResponse:
     pageno = int(args.get("page", "1")) if (args.get("page") or "1").isdigit() else 1
     query = Q()
     if actor:
-        query &= Q(actor=actor.lower())
+        # Part of a name: staff remember "li" of li.na more often than the whole account name.
+        query &= Q(actor__icontains=actor.lower())
     if action:
         query &= Q(action__startswith=action)
     if target:
@@ -166,9 +169,14 @@ async def audit_log(request: Request) -> HTTPResponse:
     pageno = max(1, min(pageno, 10_000))
     rows = await AuditLog.filter(query).order_by("-id").offset((pageno - 1) * AUDIT_PAGE) \
         .limit(AUDIT_PAGE + 1)
+    more = len(rows) > AUDIT_PAGE
     actions = await AuditLog.all().distinct().order_by("action").values_list("action", flat=True)
-    return page("admin_audit.html", staff=request.ctx.staff, rows=rows[:AUDIT_PAGE],
-                more=len(rows) > AUDIT_PAGE, pageno=pageno, tz=SHANGHAI, actions=actions,
+    rows = rows[:AUDIT_PAGE]
+    return page("admin_audit.html", staff=request.ctx.staff, rows=rows,
+                more=more, pageno=pageno, minute=minute_text,
+                actions=[(str(a), audit_view.action_label(str(a))) for a in actions],
+                label=audit_view.action_label, diff=audit_view.diff,
+                targets=await audit_view.targets(rows),
                 filters={"actor": actor, "action": action, "target": target,
                          "from": since.isoformat() if since else "",
                          "to": until.isoformat() if until else ""})

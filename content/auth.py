@@ -72,9 +72,10 @@ async def login(username: str, password: str, now: datetime, *, address: str | N
     name = username.strip().lower()
     now = now.astimezone(UTC)  # SQLite compares the stored UTC text
     await _rate_limit(name, address, per_address, per_username, now)
-    user = await StaffUser.get_or_none(username=name, active=True)
-    if user is None:
+    user = await StaffUser.get_or_none(username=name)
+    if user is None or not user.active:
         await check_password(None, password)
+        await _failed(user, {"active": False} if user else {"account_exists": False})
         raise AuthError("bad_credentials")
     attempt = await _count_attempt(user.id, now)
     if attempt is None or attempt > MAX_FAILURES:
@@ -83,17 +84,32 @@ async def login(username: str, password: str, now: datetime, *, address: str | N
         if attempt is not None:
             await _lock(user, attempt, now)
         await check_password(None, password)
+        await _failed(user, {"locked": True})
         raise AuthError("bad_credentials")
     if not await check_password(user.password_hash, password):
+        await _failed(user, {"attempts": attempt})
         if attempt == MAX_FAILURES:
             await _lock(user, attempt, now)
         raise AuthError("bad_credentials")
-    if not await sql.execute(_SUCCEED, [now, user.id, MAX_FAILURES, now]):
-        raise AuthError("bad_credentials")
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-    await StaffSession.create(token_hash=token_hash(token), user_id=user.id, csrf=csrf,
-                              expires_at=now + SESSION_TTL)
+    async with in_transaction() as conn:
+        # The session and its audit row land only with the successful UPDATE, all or nothing.
+        succeeded = bool(await sql.execute(_SUCCEED, [now, user.id, MAX_FAILURES, now], conn))
+        if succeeded:
+            await StaffSession.create(token_hash=token_hash(token), user_id=user.id, csrf=csrf,
+                                      expires_at=now + SESSION_TTL, using_db=conn)
+            await audit.record(user, "staff.login", user.username, conn=conn,
+                               after={"role": user.role})
+    if not succeeded:
+        await _failed(user, {"locked": True})
+        raise AuthError("bad_credentials")
     return token, Staff(user.id, user.username, user.role, csrf)
+
+
+async def _failed(user: StaffUser | None, after: dict[str, object]) -> None:
+    """A refused sign-in, for the audit log. The name typed is kept only when it is an account:
+    an unknown "name" is often a password typed in the wrong field. Never the password."""
+    await audit.record("system", "staff.login_failed", user.username if user else "", after=after)
 
 
 async def _rate_limit(name: str, address: str | None, per_address: int, per_username: int,

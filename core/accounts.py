@@ -112,7 +112,10 @@ async def change(actor: Admin, cmd: AccountChange) -> None:
             raise AuthError("staff_self")
         if cmd.action not in ACTIONS:
             raise AuthError("staff_bad_action")
-        before = {"role": user.role, "active": user.active}
+        before: dict[str, Any] = {"role": user.role, "active": user.active}
+        if cmd.action == "unlock":
+            # Which lock was lifted: the audit row of the unlock pairs with the one of the lock.
+            before["locked_until"] = user.locked_until.isoformat() if user.locked_until else None
         after = await _apply(conn, user, cmd, password_hash)
         await audit.record(actor, f"staff.{cmd.action}", user.username, before=before, after=after,
                            conn=conn)
@@ -136,7 +139,7 @@ async def _apply(conn: Any, user: StaffUser, cmd: AccountChange,
         return {"role": user.role, "active": active}
     if cmd.action == "unlock":
         await rows.update(failed_logins=0, locked_until=None)
-        return {"role": user.role, "active": user.active, "unlocked": True}
+        return {"role": user.role, "active": user.active, "unlocked": True, "locked_until": None}
     # A new password ends every session of that account and lifts a lockout.
     await rows.update(password_hash=password_hash, failed_logins=0, locked_until=None)
     await sessions.delete()

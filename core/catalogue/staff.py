@@ -158,4 +158,64 @@ CONFIRM: dict[str, str] = {
     "confirm.notice_archive.button": "确认归档",
 }
 
-STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM}
+# --- audit log: what each recorded action and field is called ("audit.<action>", "audit_field.<key>")
+# Every action string a service records has a label (tests/content/test_audit_log.py); a field
+# without one is shown by its key rather than hidden.
+_AUDIT_ACTIONS: dict[str, str] = {
+    "staff.add": "新建账号", "staff.role": "修改角色", "staff.activate": "启用账号",
+    "staff.deactivate": "停用账号", "staff.unlock": "解锁账号", "staff.password": "重置密码",
+    "staff.lock": "账号锁定", "staff.login": "登录", "staff.login_failed": "登录失败",
+    "urgent.handled": "处理紧急求助",
+    "notice.create": "新建通知", "notice.update": "修改通知", "notice.draft": "通知改为草稿",
+    "notice.schedule": "定时发布通知", "notice.publish": "发布通知", "notice.archive": "归档通知",
+    "charity.create": "新建慈善周活动", "charity.update": "修改慈善周活动",
+    "slot.capacity": "修改名额", "slot.close": "关闭号源", "slot.bulk_open": "批量开放号源",
+    "booking.check_in": "签到", "booking.no_show": "标记爽约", "booking.no_show_undo": "撤销爽约",
+    "booking.export": "导出预约名单",
+    "kb.create": "新建知识条目", "kb.update": "修改知识条目", "kb.activate": "启用知识条目",
+    "kb.deactivate": "停用知识条目", "kb.add_question": "添加问法",
+    "kb.unanswered_resolve": "未答问题已解决", "kb.unanswered_dismiss": "忽略未答问题",
+    "kb.review_dismiss": "忽略待复核回答",
+    "settings.welcome": "修改欢迎语", "settings.contacts": "修改联系方式",
+    "settings.holidays": "修改节假日",
+}
+_AUDIT_FIELDS: dict[str, str] = {
+    # accounts and sign-in
+    "username": "用户名", "role": "角色", "active": "启用", "unlocked": "已解锁", "password": "密码",
+    "attempts": "连续失败次数", "account_exists": "账号存在", "locked_until": "锁定至",
+    "locked": "账号已锁定",
+    # slots and bookings
+    "capacity": "名额", "booked": "已预约", "closed": "已关闭", "reason": "原因",
+    "confirmed_bookings": "有效预约", "closed_bookings": "关闭的预约", "places_freed": "释放名额",
+    "waitlist_skipped": "结束的候补", "code": "预约码", "no_show": "爽约", "no_show_at": "爽约标记时间",
+    "checked_in": "已签到", "checked_in_at": "签到时间", "format": "格式", "rows": "行数",
+    "slot": "号源", "service": "服务", "from": "起始日期", "to": "结束日期", "windows": "时段",
+    "opened": "已开放", "weekend_days": "跳过周末天数", "holiday_days": "跳过节假日天数",
+    "duplicates": "重复跳过", "past": "已过时段",
+    # notices and charity week
+    "title": "标题", "status": "状态", "publish_at": "发布时间", "cover": "封面",
+    "campaign_id": "慈善周活动", "starts_on": "开始日期", "ends_on": "结束日期", "published": "已发布",
+    # knowledge base
+    "id": "编号", "answer": "答案", "kind": "类型", "category": "分类", "questions": "问法",
+    "keywords": "关键词", "topics": "话题", "source": "来源", "department": "部门", "link": "链接",
+    "action": "操作", "updated": "更新日期", "normalized": "问题", "count": "条数", "entry": "知识条目",
+    "question": "问法", "text": "内容", "channel": "渠道",
+    # settings
+    "dates": "节假日", "bureau_address": "区民政局地址", "bureau_phone": "区民政局电话",
+    "office_hours": "区民政局办公时间", "marriage_office_address": "婚姻登记处地址",
+    "marriage_office_phone": "婚姻登记处电话", "marriage_office_hours": "婚姻登记处办公时间",
+    "rescue_station_phone": "救助管理站电话",
+}
+AUDIT: dict[str, str] = {
+    **{f"audit.{k}": v for k, v in _AUDIT_ACTIONS.items()},
+    **{f"audit_field.{k}": v for k, v in _AUDIT_FIELDS.items()},
+    "audit.target.slot": "号源 {when} {service}",
+    "audit.target.booking": "预约 {code}",
+    "audit.target.notice": "通知 {title}",
+    "audit.target.charity": "慈善周 {title}",
+    "audit.target.kb": "知识条目 {title}",
+    "audit.target.staff": "账号 {username}",
+    "audit.target.unknown_account": "（不存在的账号）",
+}
+
+STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT}
