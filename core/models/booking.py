@@ -43,6 +43,15 @@ class Slot(Model):
     id = fields.BigIntField(primary_key=True)
     service = fields.CharField(max_length=32, db_index=True)
     title = fields.CharField(max_length=200, default="")
+    # A short theme staff set (a 520 or 七夕 ceremony, a 红色文化 day); "" when the slot has none.
+    theme = fields.CharField(max_length=100, default="")
+    # Where it happens when a service has several places (a cemetery, a youth event's venue).
+    place = fields.CharField(max_length=100, default="")
+    # Age range on the slot's day for services that have one (youth events); null = no limit.
+    age_min = fields.IntField(null=True)
+    age_max = fields.IntField(null=True)
+    # Split the capacity evenly between men and women (read from the ID number).
+    gender_split = fields.BooleanField(default=False)
     starts_at = fields.DatetimeField(db_index=True)  # UTC
     ends_at = fields.DatetimeField()
     capacity = fields.IntField()
