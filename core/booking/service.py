@@ -40,6 +40,9 @@ async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
         return [f"ceremony:{slot.id}:{h}" for h in hashes]  # one place per couple per ceremony
     if application.service == rules.CHARITY:
         return [f"charity:{slot.id}:u{user_id}"]
+    if application.service == rules.TOMB:
+        # One active reservation per person per day, as booker or companion, at any place.
+        return [f"tomb:{slot_day(slot).isoformat()}:{h}" for h in hashes]
     # Eco-burial: at most MAX_ECO_ACTIVE active consultations per user, as numbered claims.
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     held = set(cast(list[str], await BookingClaim.filter(key__startswith=f"eco:u{user_id}:")
@@ -256,8 +259,9 @@ async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_i
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     old_claims = list(cast(list[str], await BookingClaim.filter(booking_id=booking.id)
                            .values_list("key", flat=True)))
-    # Ceremony and charity claims name the slot; marriage and eco-burial claims do not move.
-    slot_bound = booking.service in (rules.CEREMONY, rules.CHARITY)
+    # Ceremony and charity claims name the slot, tomb-sweeping ones its day; marriage and
+    # eco-burial claims do not move.
+    slot_bound = booking.service in (rules.CEREMONY, rules.CHARITY, rules.TOMB)
     new_claims = await claim_keys(cipher, application, new, user_id) if slot_bound else old_claims
     try:
         async with in_transaction() as conn:
