@@ -31,6 +31,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -63,10 +64,11 @@ def parties(residents: int, slot_ids: list[int], windows: int, rng: random.Rando
             shared_share: float) -> list[dict]:
     """One booking body per resident. Morning windows are wanted twice as much as the others."""
     weights = [2.0 if (i % windows) < windows // 2 else 1.0 for i in range(len(slot_ids))]
-    bodies, next_person = [], residents  # IDs 0..residents-1 are the bookers
+    bodies: list[dict[str, Any]] = []
+    next_person = residents  # IDs 0..residents-1 are the bookers
     for r in range(residents):
         size = rng.randint(1, 5)
-        companions = []
+        companions: list[dict[str, str]] = []
         for _ in range(size - 1):
             companions.append({"name": "钱二", "id_number": person_id(next_person)})
             next_person += 1

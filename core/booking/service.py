@@ -11,6 +11,7 @@ from typing import Any, cast
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import audit
 from core.booking import capacity, codes, rules
 from core.booking.application import Application, validate
 from core.booking.commands import Book
@@ -164,10 +165,14 @@ async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.Ser
             raise BookingError("duplicate_booking")
         try:
             try:
-                async with in_transaction():
+                async with in_transaction() as conn:
                     idem = await IdempotencyKey.create(user_id=user_id, key=key) if key else None
                     booking, left = await insert_booking(cipher, slot, application, user_id,
                                                          claims, now)
+                    if cmd.actor:
+                        await audit.record(cmd.actor, "booking.phone", booking.code, after={
+                            "slot": slot.id, "party_size": booking.party_size, "channel": "phone"},
+                            conn=conn)
                     if idem is not None:
                         await IdempotencyKey.filter(id=idem.id).update(booking_id=booking.id)
             except BookingError as exc:
