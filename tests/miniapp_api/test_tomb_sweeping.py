@@ -160,3 +160,25 @@ async def test_concurrent_parties_never_exceed_capacity(client, login) -> None:
     taken = sum(r.json()["party_size"] for r in results if r.status_code == 201)
     assert taken == (await Slot.get(id=slot.id)).booked <= 12
     assert taken == sum(b.party_size for b in await Booking.filter(slot_id=slot.id))
+
+
+async def test_a_waiting_party_is_promoted_when_enough_places_free(client, login) -> None:
+    holder, waiting = await login("tomb-holder"), await login("tomb-waiting")
+    slot = await tomb_slot(4)
+    held = await client.post(f"{API}/bookings", json=body(slot.id, seq=1, companions=3), headers=holder)
+    assert held.status_code == 201
+    joined = await client.post(f"{API}/waitlist", json=body(slot.id, seq=2, companions=2), headers=waiting)
+    assert joined.status_code == 201, joined.text
+    assert (await client.post(f"{API}/bookings/{held.json()['id']}/cancel", headers=holder)).status_code == 200
+    mine = (await client.get(f"{API}/bookings", headers=waiting)).json()["bookings"]
+    assert [(b["status"], b["party_size"]) for b in mine] == [("confirmed", 3)]
+    assert (await Slot.get(id=slot.id)).booked == 3
+
+
+async def test_the_voucher_and_calendar_come_with_the_booking(client, login) -> None:
+    auth = await login("tomb-voucher")
+    slot = await tomb_slot(10)
+    made = (await client.post(f"{API}/bookings", json=body(slot.id, companions=1), headers=auth)).json()
+    assert made["qr_payload"] and made["ics_url"]
+    ics = await client.get(made["ics_url"], headers=auth)
+    assert ics.status_code == 200 and "BEGIN:VEVENT" in ics.text
