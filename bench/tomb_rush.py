@@ -132,13 +132,14 @@ async def log_in_all(client: httpx.AsyncClient, residents: int) -> list[str]:
 
     async def login(i: int) -> str:
         async with sem:
+            status = 0
             for attempt in range(20):
                 r = await client.post("/api/v1/miniapp/session", json={"code": f"tomb{i}"})
                 if r.status_code == 200:
                     return str(r.json()["token"])
+                status = r.status_code
                 await asyncio.sleep(0.2 * (attempt + 1))
-            r.raise_for_status()
-            raise RuntimeError(f"login {i}: {r.status_code}")
+            raise RuntimeError(f"login {i}: {status}")
 
     return list(await asyncio.gather(*[login(i) for i in range(residents)]))
 
