@@ -17,7 +17,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from core import audit, sql, tz
+from core import audit, catalogue, sql, tz
 from core.booking import rules
 from core.booking.bulk import Window, check_capacity, invalid
 from core.models import Slot
@@ -185,3 +185,37 @@ async def fill(name: str) -> Fill | None:
         result.places.setdefault(slot.place, {})[(local.date(), window)] = slot
     result.windows.sort()
     return result
+
+
+def _day(d: date) -> str:
+    return f"{d.month}月{d.day}日"
+
+
+async def status_text(now: datetime) -> str | None:
+    """One sentence on the coming campaign for residents asking "清明扫墓要预约吗": its peak days
+    and whether booking is not yet open, open, or full on some days. None when no campaign is
+    coming (the knowledge entry then stands alone). Reads only slots still to come."""
+    slots = await Slot.filter(service=rules.TOMB, closed_at__isnull=True, starts_at__gt=now) \
+        .order_by("starts_at").limit(2000)
+    if not slots:
+        return None
+    name = slots[0].title
+    mine = [s for s in slots if s.title == name]
+    by_day: dict[date, list[Slot]] = defaultdict(list)
+    for slot in mine:
+        by_day[slot.starts_at.astimezone(SHANGHAI).date()].append(slot)
+    days = "、".join(_day(d) for d in sorted(by_day))
+    opens = min((s.opens_at for s in mine if s.opens_at), default=None)
+    if opens is not None and now < opens:
+        local = opens.astimezone(SHANGHAI)
+        return catalogue.text("residents", "tomb_status_before", {
+            "name": name, "days": days, "opens": f"{_day(local.date())}{local:%H:%M}"})
+    full = [d for d, day_slots in sorted(by_day.items())
+            if all(s.booked >= s.capacity for s in day_slots)]
+    if len(full) == len(by_day):
+        return catalogue.text("residents", "tomb_status_all_full", {"name": name, "days": days})
+    text = catalogue.text("residents", "tomb_status_open", {"name": name, "days": days})
+    if full:
+        text += catalogue.text("residents", "tomb_status_full_days",
+                               {"full": "、".join(_day(d) for d in full)})
+    return text

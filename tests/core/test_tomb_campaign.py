@@ -77,3 +77,18 @@ async def test_opening_twice_opens_once_and_is_audited(app: object) -> None:
     assert fill.days == [date(2027, 4, 3), date(2027, 4, 4), date(2027, 4, 5)]
     assert fill.windows == ["07:00-08:30", "08:30-10:00", "10:00-11:30"]
     assert [c[0] for c in await campaign.campaigns()] == ["2027年清明"]
+
+
+async def test_the_status_residents_hear_follows_the_campaign(app: object) -> None:
+    assert await campaign.status_text(NOW) is None  # nothing coming: the entry stands alone
+    await campaign.open_campaign(request(capacity=1), actor="registrar1", now=NOW)
+    before = await campaign.status_text(NOW)
+    assert before == ("【2027年清明】高峰日：4月3日、4月4日、4月5日。"
+                      "3月20日08:00起可在“宝山民政”小程序预约。")
+    opened = datetime(2027, 3, 21, 1, 0, tzinfo=UTC)
+    assert "正在预约" in (await campaign.status_text(opened) or "")
+    await Slot.filter(starts_at__lt=datetime(2027, 4, 3, 16, 0, tzinfo=UTC)).update(booked=1)
+    partly = await campaign.status_text(opened) or ""
+    assert "正在预约" in partly and "其中4月3日已约满" in partly
+    await Slot.all().update(booked=1)
+    assert "各时段已约满" in (await campaign.status_text(opened) or "")

@@ -169,7 +169,8 @@ async def test_a_waiting_party_is_promoted_when_enough_places_free(client, login
     assert held.status_code == 201
     joined = await client.post(f"{API}/waitlist", json=body(slot.id, seq=2, companions=2), headers=waiting)
     assert joined.status_code == 201, joined.text
-    assert (await client.post(f"{API}/bookings/{held.json()['id']}/cancel", headers=holder)).status_code == 200
+    cancelled = await client.post(f"{API}/bookings/{held.json()['id']}/cancel", headers=holder)
+    assert cancelled.status_code == 200
     mine = (await client.get(f"{API}/bookings", headers=waiting)).json()["bookings"]
     assert [(b["status"], b["party_size"]) for b in mine] == [("confirmed", 3)]
     assert (await Slot.get(id=slot.id)).booked == 3
