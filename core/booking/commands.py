@@ -51,6 +51,9 @@ class Apply(Command):
 
 class Book(Apply):
     key: str | None = None  # Idempotency-Key: the same (user, key) always gets the same booking
+    # Set when staff book on a resident's behalf (the tomb-sweeping phone line): the booking is
+    # then audited as theirs, in its own transaction.
+    actor: str = ""
 
 
 class JoinWaitlist(Apply):

@@ -11,6 +11,7 @@ from typing import Any, cast
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import audit
 from core.booking import capacity, codes, rules
 from core.booking.application import Application, validate
 from core.booking.commands import Book
@@ -40,6 +41,9 @@ async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
         return [f"ceremony:{slot.id}:{h}" for h in hashes]  # one place per couple per ceremony
     if application.service == rules.CHARITY:
         return [f"charity:{slot.id}:u{user_id}"]
+    if application.service == rules.TOMB:
+        # One active reservation per person per day, as booker or companion, at any place.
+        return [f"tomb:{slot_day(slot).isoformat()}:{h}" for h in hashes]
     # Eco-burial: at most MAX_ECO_ACTIVE active consultations per user, as numbered claims.
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     held = set(cast(list[str], await BookingClaim.filter(key__startswith=f"eco:u{user_id}:")
@@ -161,10 +165,14 @@ async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.Ser
             raise BookingError("duplicate_booking")
         try:
             try:
-                async with in_transaction():
+                async with in_transaction() as conn:
                     idem = await IdempotencyKey.create(user_id=user_id, key=key) if key else None
                     booking, left = await insert_booking(cipher, slot, application, user_id,
                                                          claims, now)
+                    if cmd.actor:
+                        await audit.record(cmd.actor, "booking.phone", booking.code, after={
+                            "slot": slot.id, "party_size": booking.party_size, "channel": "phone"},
+                            conn=conn)
                     if idem is not None:
                         await IdempotencyKey.filter(id=idem.id).update(booking_id=booking.id)
             except BookingError as exc:
@@ -256,8 +264,9 @@ async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_i
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     old_claims = list(cast(list[str], await BookingClaim.filter(booking_id=booking.id)
                            .values_list("key", flat=True)))
-    # Ceremony and charity claims name the slot; marriage and eco-burial claims do not move.
-    slot_bound = booking.service in (rules.CEREMONY, rules.CHARITY)
+    # Ceremony and charity claims name the slot, tomb-sweeping ones its day; marriage and
+    # eco-burial claims do not move.
+    slot_bound = booking.service in (rules.CEREMONY, rules.CHARITY, rules.TOMB)
     new_claims = await claim_keys(cipher, application, new, user_id) if slot_bound else old_claims
     try:
         async with in_transaction() as conn:

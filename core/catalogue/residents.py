@@ -80,4 +80,13 @@ PUBLIC: dict[str, str] = {
     "charity_not_found": "找不到该慈善周活动。",
 }
 
-RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC}
+# --- tomb --- the live state of the coming 清明/冬至 campaign under the bot's answer
+TOMB: dict[str, str] = {
+    "tomb_status_before": "【{name}】高峰日：{days}。{opens}起可在“宝山民政”小程序预约。",
+    "tomb_status_open": "【{name}】高峰日：{days}。正在预约，请在“宝山民政”小程序中选择墓园和时段。",
+    "tomb_status_full_days": "其中{full}已约满，可改选其他日期或非高峰日前往（无需预约）。",
+    "tomb_status_all_full": "【{name}】高峰日：{days}。各时段已约满，可选择非高峰日前往（无需预约），"
+                            "或加入候补名单。",
+}
+
+RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **TOMB}

@@ -138,6 +138,8 @@ BOOKING: dict[str, str] = {
     "done.booking_no_show_marked": "已标记爽约。",
     "done.booking_no_show_undone": "已撤销爽约标记。",
     "done.checkin_done": "签到成功。",
+    # --- tomb ---
+    "done.tomb_campaign_opened": "祭扫季已开放：各墓园高峰日的时段已建好，到开放预约时间后居民即可预约。",
 }
 
 # --- confirmation pages before an irreversible action (issue #14) ---
@@ -178,6 +180,8 @@ _AUDIT_ACTIONS: dict[str, str] = {
     "kb.review_dismiss": "忽略待复核回答",
     "settings.welcome": "修改欢迎语", "settings.contacts": "修改联系方式",
     "settings.holidays": "修改节假日",
+    # --- tomb ---
+    "tomb.campaign_open": "开放祭扫季", "booking.phone": "电话代约（绿色通道）",
 }
 _AUDIT_FIELDS: dict[str, str] = {
     # accounts and sign-in
@@ -205,6 +209,9 @@ _AUDIT_FIELDS: dict[str, str] = {
     "office_hours": "区民政局办公时间", "marriage_office_address": "婚姻登记处地址",
     "marriage_office_phone": "婚姻登记处电话", "marriage_office_hours": "婚姻登记处办公时间",
     "rescue_station_phone": "救助管理站电话",
+    # --- tomb ---
+    "days": "高峰日", "places": "墓园数", "opens_at": "开放预约时间", "existing": "已有跳过",
+    "party_size": "人数",
 }
 AUDIT: dict[str, str] = {
     **{f"audit.{k}": v for k, v in _AUDIT_ACTIONS.items()},
