@@ -75,6 +75,9 @@ class BookingOut(Out):
     ics_url: str | None = Field(default=None, description="仅 confirmed 时出现")
     closed_reason: str | None = Field(default=None, description="仅 closed 时出现：工作人员填写的关闭原因")
     closed_at: str | None = Field(default=None, description="仅 closed 时出现")
+    cancel_reason: str | None = Field(default=None,
+                                      description="仅工作人员取消时出现：工作人员填写的取消原因")
+    cancel_notice: str | None = Field(default=None, description="仅工作人员取消时出现：给群众的说明")
 
 
 class BookingsOut(Out):
