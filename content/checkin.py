@@ -31,7 +31,7 @@ async def _details(request: Request, booking: Booking) -> dict[str, Any]:
     slot = booking.slot
     names = await service_names()
     who = identity(request, booking)
-    await audit_view(request, "checkin", [{"id": booking.id}])
+    await audit_view(request, "签到", [{"id": booking.id}])
     return {"code": booking.code, "names": who.names, "id_last4": who.id_last4, "id": booking.id,
             "service_name": names.get(booking.service, booking.service),
             "day": local_date(slot.starts_at), "time": local_span(slot.starts_at, slot.ends_at),

@@ -23,7 +23,7 @@ from core.booking.export import local_moment
 from core.booking.staff import check_cancel_reason
 from core.booking.usecases import bookings
 from core.context import app_context
-from core.models import AuditLog, Booking, WaitlistEntry
+from core.models import AuditLog, Booking, Slot, WaitlistEntry
 from core.request_ctx import now
 
 _HISTORY_ACTIONS = {"booking.check_in": "签到", "booking.no_show": "标记爽约",
@@ -39,7 +39,7 @@ async def booking_find(request: Request) -> HTTPResponse:
     found = await search.find(app_context(request).cipher, query)
     names, clock = await service_names(), now(request)
     rows = [booking_row(request, b, b.slot, clock, names) for b in found.bookings]
-    await audit_view(request, "find", rows)
+    await audit_view(request, "查找预约", rows)
     return page("booking_find.html", staff=request.ctx.staff, query=query, kind=found.kind,
                 rows=rows, reveal=reveals(request),
                 nothing=staff_text("search_none") if query and not rows else "")
@@ -54,11 +54,16 @@ async def _history(booking: Booking) -> list[dict[str, str]]:
         events[0] = (booking.created_at, "候补递补成功", f"{local_moment(promoted.created_at)} 加入候补")
     audited = await AuditLog.filter(target=f"booking:{booking.id}",
                                     action__in=list(_HISTORY_ACTIONS)).order_by("id").limit(100)
+    moved = {int(v) for row in audited if row.action == "booking.reschedule"
+             for side in (row.before, row.after) if isinstance(side, dict)
+             and isinstance(v := side.get("slot"), int)}
+    starts = {s.id: local_moment(s.starts_at) for s in await Slot.filter(id__in=moved)} if moved else {}
     for row in audited:
         after = row.after if isinstance(row.after, dict) else {}
         note = str(after.get("reason", "")) if row.action == "booking.staff_cancel" else ""
         if row.action == "booking.reschedule":
-            note = f"号源 {(row.before or {}).get('slot', '')} → {after.get('slot', '')}"
+            before = row.before if isinstance(row.before, dict) else {}
+            note = f"{starts.get(before.get('slot'), '')} → {starts.get(after.get('slot'), '')}"
         events.append((row.created_at, _HISTORY_ACTIONS[row.action], f"{row.actor} {note}".strip()))
     if booking.cancelled_at is not None and not booking.cancel_reason:
         events.append((booking.cancelled_at, "群众取消", ""))
@@ -76,7 +81,7 @@ async def _detail_page(request: Request, booking_id: int, *, status: int = 200,
     if booking is None:
         return page("error.html", 404, staff=who, message=staff_text("booking_not_found"))
     row = booking_row(request, booking, booking.slot, now(request), await service_names())
-    await audit_view(request, "booking", [row])
+    await audit_view(request, "预约详情", [row])
     return page("booking_detail.html", status, staff=who, done=flash(request), error=error,
                 b=row, reveal=reveals(request), history=await _history(booking),
                 slot=booking.slot)

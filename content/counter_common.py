@@ -61,27 +61,40 @@ def booking_row(request: Request, booking: Booking, slot: Slot, now: datetime,
             "can_undo": booking.no_show_at is not None}
 
 
-async def waitlist_rows(request: Request, slot_id: int) -> list[dict[str, Any]]:
-    """The names behind "候补 N 人", in the order they joined, with their state; those still
-    waiting are numbered 1, 2, … as their place in line."""
+async def waitlist_rows(request: Request, slot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The names behind "候补 N 人" per slot (one query for all), in the order they joined, with
+    their state; those still waiting are numbered 1, 2, … as their place in line."""
     cipher, reveal = app_context(request).cipher, reveals(request)
-    entries = await WaitlistEntry.filter(slot_id=slot_id).order_by("id").limit(500)
-    rows, place = [], 0
+    entries = await WaitlistEntry.filter(slot_id__in=slot_ids).order_by("id").limit(2000) \
+        if slot_ids else []
+    by_slot: dict[int, list[dict[str, Any]]] = {}
+    places: dict[int, int] = {}
     for entry in entries:
+        rows = by_slot.setdefault(entry.slot_id, [])
         who = waiting_identity(cipher, entry, reveal)
         if entry.status == "waiting":
-            place += 1
-        rows.append({"id": entry.id, "position": place if entry.status == "waiting" else None,
+            places[entry.slot_id] = places.get(entry.slot_id, 0) + 1
+        rows.append({"id": entry.id, "position": places[entry.slot_id] if entry.status == "waiting" else None,
                      "names": who.names, "id_last4": who.id_last4, "phone": who.phone,
                      "party_size": entry.party_size, "status": entry.status,
                      "state": WAITLIST_STATES.get(entry.status, entry.status),
                      "joined_at": local_moment(entry.created_at)})
-    return rows
+    return by_slot
 
 
 async def audit_view(request: Request, page: str, bookings: list[dict[str, Any]],
-                     waitlist: list[dict[str, Any]] | None = None) -> None:
-    """One audit row for a page that revealed identities; nothing when it showed masked data."""
+                     waitlist: list[dict[str, Any]] | None = None, *, target: str = "") -> None:
+    """One audit row for a page that revealed identities; nothing when it showed masked data.
+    ``page`` is the page's name in words (每日名单, 签到, …): the audit log shows it as is."""
     if reveals(request):
         await record_view(request.ctx.staff.username, page, [b["id"] for b in bookings],
-                          waitlist_ids=[w["id"] for w in waitlist or []])
+                          waitlist_ids=[w["id"] for w in waitlist or []], target=target)
+
+
+async def waitlist_context(request: Request, slot_id: int) -> dict[str, Any]:
+    """What ``_waitlist.html`` needs, for a page that includes it (the slot page:
+    ``**await waitlist_context(request, slot.id)`` beside ``{% include "_waitlist.html" %}``);
+    records the view when it revealed names."""
+    rows = (await waitlist_rows(request, [slot_id])).get(slot_id, [])
+    await audit_view(request, "候补名单", [], rows, target=f"slot:{slot_id}")
+    return {"waitlist": rows, "reveal": reveals(request), "waitlist_slot": slot_id}

@@ -64,9 +64,10 @@ async def _day_page(request: Request, day: date, *, slot_only: int | None = None
     groups: list[dict[str, Any]] = []
     shown: list[dict[str, Any]] = []
     waiting_shown: list[dict[str, Any]] = []
+    waitlists = await waitlist_rows(request, [s.id for s in slots])
     for slot in slots:
         items = [booking_row(request, b, slot, clock, names) for b in by_slot.get(slot.id, [])]
-        waitlist = await waitlist_rows(request, slot.id)
+        waitlist = waitlists.get(slot.id, [])
         shown += items
         waiting_shown += waitlist
         pending = sum(1 for b in items if b["status"] == "confirmed" and not b["checked_in_at"]
@@ -76,7 +77,8 @@ async def _day_page(request: Request, day: date, *, slot_only: int | None = None
                        "waiting": sum(1 for w in waitlist if w["status"] == "waiting"),
                        "ended": clock >= slot.ends_at, "absent": pending,
                        "arrived": sum(1 for b in items if b["checked_in_at"])})
-    await audit_view(request, "day" if slot_only is None else "day_slot", shown, waiting_shown)
+    await audit_view(request, "每日名单" if slot_only is None else "签到表", shown, waiting_shown,
+                     target=f"每日名单 {day.isoformat()}" if slot_only is None else f"slot:{slot_only}")
     return page("day.html", status, staff=who, done=flash(request), error=error,
                 day=day.isoformat(), day_label=local_day(start), groups=groups,
                 reveal=reveals(request), slot_only=groups[0] if slot_only is not None else None,

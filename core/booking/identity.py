@@ -27,7 +27,6 @@ from core.models import Booking, BookingLookup, Setting, WaitlistEntry
 # Registrars match a booking to the couple in front of them; admins supervise them. Editors (and
 # any future role) keep the masked copy.
 REVEAL_ROLES = frozenset({"registrar", "admin"})
-VIEW_ACTION = "booking.identity_view"
 _VIEW_LIMIT = 500  # ids named in one audit row; a longer page is recorded as its first 500 + count
 
 
@@ -92,9 +91,10 @@ def waiting_identity(cipher: FieldCipher, entry: WaitlistEntry, reveal: bool) ->
 
 
 async def record_view(actor: str, page: str, booking_ids: Iterable[int], *,
-                      waitlist_ids: Iterable[int] = ()) -> None:
-    """One audit row per page view that revealed identities: which page, which bookings (and
-    waiting-list entries) it showed — ids only, never what was shown."""
+                      waitlist_ids: Iterable[int] = (), target: str = "") -> None:
+    """One audit row per page view that revealed identities: which page (in words, as the audit
+    log shows it), which bookings (and waiting-list entries) it showed — ids only, never what was
+    shown, nor what was searched for (a phone or a name is personal data too)."""
     shown = sorted(set(booking_ids))
     waiting = sorted(set(waitlist_ids))
     if not shown and not waiting:
@@ -102,7 +102,8 @@ async def record_view(actor: str, page: str, booking_ids: Iterable[int], *,
     after: dict[str, Any] = {"page": page, "bookings": shown[:_VIEW_LIMIT], "count": len(shown)}
     if waiting:
         after["waitlist"] = waiting[:_VIEW_LIMIT]
-    target = f"booking:{shown[0]}" if len(shown) == 1 and not waiting else page
+    if not target:
+        target = f"booking:{shown[0]}" if len(shown) == 1 and not waiting else page
     await audit.record(actor, "booking.identity_view", target, after=after)
 
 

@@ -72,11 +72,12 @@ async def test_registrar_sees_full_names_and_last_four_editor_does_not(
     assert a_id not in r.text and b_id not in r.text and "13800000014" not in r.text
     views = await _views()
     assert len(views) == 1 and views[0].actor == registrar.username
-    assert views[0].after["page"] == "checkin" and views[0].after["bookings"] == [made["id"]]
+    assert views[0].after["page"] == "签到" and views[0].after["bookings"] == [made["id"]]
     day = await registrar.get(f"/console/day?date={WED.isoformat()}")
     assert day.status_code == 200 and "张三 / 李四" in day.text and a_id[-4:] in day.text
     views = await _views()
-    assert len(views) == 2 and views[1].after == {"page": "day", "bookings": [made["id"]], "count": 1}
+    assert len(views) == 2 and views[1].after == {"page": "每日名单", "bookings": [made["id"]], "count": 1}
+    assert views[1].target == "每日名单 2026-05-20"
     # The audit log names bookings, never what was shown.
     stored = json.dumps([v.after for v in views], ensure_ascii=False)
     assert "张三" not in stored and a_id[-4:] not in stored
@@ -127,7 +128,8 @@ async def test_find_by_code_phone_or_name_across_slots(
     none = await c.get("/console/bookings/find", params={"q": "张"})  # a partial name: no match
     assert "没有找到匹配的预约" in none.text
     views = await _views()
-    assert [v.after["page"] for v in views] == ["find", "find", "find"]
+    assert [v.after["page"] for v in views] == ["查找预约"] * 3
+    assert not any("李" in v.target or "139" in v.target for v in views)  # never the query
     assert sorted(views[-1].after["bookings"]) == sorted([one["id"], other["id"]])
 
 
@@ -254,3 +256,32 @@ async def test_exports_across_services_masked_unless_an_admin_asks(
     audits = await AuditLog.filter(action="booking.export").order_by("id")
     assert [(a.actor, a.after["unmasked"], a.after["service"]) for a in audits] == [
         (registrar.username, False, "全部服务"), (admin.username, True, "全部服务")]
+
+
+async def test_booking_history_shows_booked_moved_and_checked_in(
+        client: httpx.AsyncClient, login, console: ConsoleFactory, clock: Clock) -> None:  # noqa: F811
+    first = await _slot()
+    later = await _slot(day=WED, hour=14)
+    auth = await login("h")
+    made = (await client.post(f"{API}/bookings", json=couple(first.id), headers=auth)).json()
+    clock.now = NOW + timedelta(minutes=30)
+    moved = await client.post(f"{API}/bookings/{made['id']}/reschedule", json={"slot_id": later.id},
+                              headers=auth)
+    assert moved.status_code == 200, moved.text
+    clock.now = datetime.combine(WED, time(13, 50), SHANGHAI)
+    c = await console("registrar")
+    done = await c.post(f"/console/bookings/{made['id']}/act", data={"action": "checkin"})
+    assert done.status_code == 302 and done.headers["location"].endswith("done=checkin_done")
+    page = await c.get(done.headers["location"])
+    history = page.text[page.text.index('id="booking-history"'):]
+    # Stamped when they were recorded (the database's clock, not the test's), oldest first.
+    steps = ["<strong>预约</strong>", "<strong>改约</strong>", "<strong>签到</strong>"]
+    assert all(s in history for s in steps), history
+    assert [history.index(s) for s in steps] == sorted(history.index(s) for s in steps)
+    assert "2026-05-20 09:00 → 2026-05-20 14:00" in history and "已签到" in page.text
+    refused = await c.post(f"/console/bookings/{made['id']}/act", data={"action": "checkin"})
+    assert refused.status_code == 409 and "请勿重复签到" in refused.text
+    # The audit log names the identity views in words, linking the booking.
+    admin = await console("admin")
+    log = await admin.get("/console/audit")
+    assert "查看实名信息" in log.text and f"预约 {made['code']}" in log.text
