@@ -36,7 +36,9 @@ async def find(cipher: FieldCipher, text: str) -> Found:
         return Found("", [])
     phone = normalise_phone(raw)
     if phone:
-        return Found("phone", await _by_key(phone_key(cipher, phone)))
+        by_phone = await _by_key(phone_key(cipher, phone))
+        if by_phone:
+            return Found("phone", by_phone)
     code = normalise_code(raw)
     if _CODE.match(code):
         by_code = await Booking.filter(code=code).prefetch_related("slot")
@@ -45,7 +47,7 @@ async def find(cipher: FieldCipher, text: str) -> Found:
     name = normalise_name(raw)
     if name:
         return Found("name", await _by_key(name_key(cipher, name)))
-    return Found("code", [])
+    return Found("phone" if phone else "code", [])
 
 
 async def _by_key(key: str) -> list[Booking]:
