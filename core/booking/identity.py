@@ -43,9 +43,14 @@ class Identity:
 
 
 def _people(personal: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    people = [personal.get(k) for k in ("party_a", "party_b")]
-    found = [p for p in people if isinstance(p, Mapping)]
-    return found or [personal]
+    """A couple's two parties; otherwise the booker and any companions (tomb sweeping), each
+    with a name and, where the service asks for one, an ID number."""
+    couple = [p for p in (personal.get("party_a"), personal.get("party_b")) if isinstance(p, Mapping)]
+    if couple:
+        return couple
+    companions = personal.get("companions")
+    return [personal, *(c for c in companions if isinstance(c, Mapping))] \
+        if isinstance(companions, list) else [personal]
 
 
 def identity_of(personal: Mapping[str, Any] | None, masked: Mapping[str, Any],

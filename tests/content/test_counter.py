@@ -102,6 +102,11 @@ def test_other_roles_keep_the_masked_copy() -> None:
     assert (shown.names, shown.id_last4, shown.revealed) == ("张* / 李*", "", False)
     full = identity_of(personal, masked, reveal=True)
     assert (full.names, full.id_last4, full.phone) == ("张三 / 李四", "0011 / 002X", "138****0014")
+    # A booker with companions (tomb sweeping): everyone who will come to the gate.
+    party = {"name": "陈七", "id_number": "310113199001010011", "phone": "13900000000",
+             "companions": [{"name": "周八", "id_number": "310113199203030022"}]}
+    shown = identity_of(party, {"name": "陈*", "phone": "139****0000"}, reveal=True)
+    assert (shown.names, shown.id_last4) == ("陈七 / 周八", "0011 / 0022")
 
 
 async def test_find_by_code_phone_or_name_across_slots(
