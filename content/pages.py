@@ -50,6 +50,8 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/console/slots", "号源与预约", ("registrar",)),
     ("/console/checkin", "签到", ("registrar",)),
     ("/console/tomb", "祭扫预约", ("registrar",)),
+    ("/console/day", "每日名单", ("registrar",)),
+    ("/console/bookings/find", "查找预约", ("registrar",)),
     ("/console/settings", "设置", ("editor", "registrar")),
     ("/console/staff", "账号", ("admin",)),
     ("/console/audit", "操作日志", ("admin",)),

@@ -42,6 +42,7 @@ from core import answer_review, tz, urgent
 from core.models import (
     Booking,
     BookingClaim,
+    BookingLookup,
     DailyCount,
     IdempotencyKey,
     MiniappSession,
@@ -147,6 +148,8 @@ async def _erase(model: type[Model], cutoff: datetime, erased_user: int, batch_s
                                  .update(masked=masked, **changes))
             if model is Booking:
                 await BookingClaim.filter(booking_id__in=ids).delete()
+                # The search hashes of phone and names identify the person too (identity.py).
+                await BookingLookup.filter(booking_id__in=ids).delete()
                 await Notification.filter(booking_id__in=ids).delete()
                 await IdempotencyKey.filter(booking_id__in=ids).delete()
         if len(rows) < batch_size:

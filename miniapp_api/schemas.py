@@ -82,6 +82,9 @@ class BookingOut(Out):
     closed_at: str | None = Field(default=None, description="仅 closed 时出现")
     companions: list[MaskedPersonOut] | None = Field(
         default=None, description="仅 tomb_sweeping：脱敏后的同行亲属，已计入 party_size")
+    cancel_reason: str | None = Field(default=None,
+                                      description="仅工作人员取消时出现：工作人员填写的取消原因")
+    cancel_notice: str | None = Field(default=None, description="仅工作人员取消时出现：给群众的说明")
 
 
 class BookingsOut(Out):

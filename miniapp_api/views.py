@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core import catalogue
 from core.booking import codes
 from core.booking.rules import DEFAULT_RULES
 from core.crypto import FieldCipher
@@ -52,6 +53,10 @@ def booking_view(booking: Booking, slot: Slot, cipher: FieldCipher) -> BookingOu
         out.ics_url = f"{PREFIX}/bookings/{booking.id}/ics"
     elif booking.status == "closed":
         out.closed_reason, out.closed_at = slot.closed_reason, local(slot.closed_at)
+    elif booking.status == "cancelled" and booking.cancel_reason:
+        out.cancel_reason = booking.cancel_reason
+        out.cancel_notice = catalogue.text("residents", "booking_staff_cancelled",
+                                           {"reason": booking.cancel_reason})
     return out
 
 

@@ -108,3 +108,16 @@ class MarkNoShow(Command):
 class UndoNoShow(Command):
     actor: str
     booking_id: int
+
+
+# --- counter ---
+
+class StaffCancel(Command):
+    actor: str
+    booking_id: int
+    reason: str
+
+
+class MarkAllNoShow(Command):
+    actor: str
+    slot_id: int

@@ -12,7 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.booking import capacity, codes, rules
+from core.booking import capacity, codes, identity, rules
 from core.booking.application import Application, validate
 from core.booking.commands import Book
 from core.booking.errors import BookingError
@@ -25,6 +25,8 @@ from core.tz import SHANGHAI
 
 log = logging.getLogger("baoshan.booking.service")
 _CODE_ATTEMPTS = 3
+# The audit actor of a resident's own change in the mini-program (staff actors are usernames).
+RESIDENT = "群众（小程序）"
 
 
 def slot_day(slot: Slot) -> date:
@@ -80,6 +82,8 @@ async def insert_booking(cipher: FieldCipher, slot: Slot, application: Applicati
     # Sorted, so two requests naming the same two people in opposite roles lock the claim keys in
     # the same order (otherwise PostgreSQL would see a deadlock instead of a duplicate).
     await BookingClaim.bulk_create([BookingClaim(key=k, booking_id=booking.id) for k in sorted(claims)])
+    # Keyed hashes of phone and names, so the counter can find the booking (core.booking.identity).
+    await identity.store_lookups(cipher, booking.id, application.personal)
     await Notification.create(user_id=user_id, booking_id=booking.id, kind="reminder",
                               due_at=reminder_due(slot, now))
     return booking, left
@@ -291,6 +295,10 @@ async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_i
                                                 for k in sorted(new_claims)])
             await Notification.filter(booking_id=booking.id, status="pending", kind="reminder") \
                 .update(due_at=reminder_due(new, now))
+            # The booking's history at the counter (content.counter) shows the move; slot ids only.
+            await audit.record(RESIDENT, "booking.reschedule", f"booking:{booking.id}",
+                               before={"code": booking.code, "slot": old.id},
+                               after={"code": booking.code, "slot": new.id}, conn=conn)
     except IntegrityError:
         raise BookingError("duplicate_booking") from None
     return await get_own(booking.id, user_id), old.id

@@ -39,6 +39,9 @@ BOOKING: dict[str, str] = {
     "slot_closed": "该时段已由工作人员关闭，请选择其他时段。",
     "slot_not_found": "预约时段不存在，请刷新后重新选择。",
     "booking_not_found": "没有找到这条预约。",
+    # --- counter ---
+    # A staff cancellation's notice (subscribe message and the mini-program's booking view).
+    "booking_staff_cancelled": "工作人员已取消您的预约：{reason}",
 }
 
 # --- knowledge search API ---

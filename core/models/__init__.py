@@ -3,6 +3,7 @@
 from core.models.booking import (
     Booking,
     BookingClaim,
+    BookingLookup,
     IdempotencyKey,
     MiniappSession,
     MiniappUser,
@@ -25,6 +26,7 @@ __all__ = [
     "AuditLog",
     "Booking",
     "BookingClaim",
+    "BookingLookup",
     "CharityCampaign",
     "DailyCount",
     "IdempotencyKey",
