@@ -13,6 +13,7 @@ from core.models.booking import (
     WaitlistEntry,
 )
 from core.models.content import CharityCampaign, Notice
+from core.models.flows import GuidedFlowState
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.review import AnswerReview
 from core.models.staff import StaffSession, StaffUser
@@ -27,6 +28,7 @@ __all__ = [
     "BookingClaim",
     "CharityCampaign",
     "DailyCount",
+    "GuidedFlowState",
     "IdempotencyKey",
     "KbEntry",
     "MiniappSession",
