@@ -22,8 +22,7 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
             options={'table': 'guided_flow_state', 'app': 'core', 'pk_attr': 'user',
-                     'table_description': 'Where one resident is in a guided flow (answers '
-                                          'encrypted; expires 30 minutes after the last message).'},
+                     'table_description': 'Where one resident is in a guided flow.'},
             bases=['Model'],
         ),
     ]

@@ -8,9 +8,11 @@ from tortoise.models import Model
 
 
 class GuidedFlowState(Model):
-    """Where one resident is in a guided flow. The answers are personal data: ``answers_enc`` is
-    the field cipher's text, bound to this table, column and openid. The row expires 30 minutes
-    after the last message and ``core.retention`` deletes it then."""
+    """Where one resident is in a guided flow.
+
+    The answers are personal data: ``answers_enc`` is the field cipher's text, bound to this
+    table, column and openid. The row expires 30 minutes after the last message, and
+    ``core.retention`` deletes it then."""
 
     user = fields.CharField(max_length=64, primary_key=True)
     flow = fields.CharField(max_length=32)
