@@ -83,10 +83,10 @@ class PolicyCheckFlow:
                     f"{self._ask(0)}", state)
 
     def step(self, state: FlowState, text: str) -> Turn | None:
-        if not 0 <= state.step < len(self._questions):
-            return self._finish(state.answers)
-        question = self._questions[state.step]
         words = _compact(text)
+        if state.step >= len(self._questions):
+            return self._detail(state, words)
+        question = self._questions[state.step]
         if words in SKIP_WORDS:
             return self._next(state, None)
         answer = _parse(question, words)
@@ -118,11 +118,34 @@ class PolicyCheckFlow:
             lines.append(say("bot_policy_hint_number"))
         return "\n".join(lines)
 
+    def _results(self, answers: dict[str, Any]) -> list[PolicyResult]:
+        return policy_check.evaluate(self.book, answers, self.standards,
+                                     contacts=self.kb.contacts, read_more=self._link)
+
     def _finish(self, answers: dict[str, Any]) -> Turn:
-        results = policy_check.evaluate(self.book, answers, self.standards,
-                                        contacts=self.kb.contacts, read_more=self._link,
-                                        with_hotline=False)
-        return Turn(results_text(results, self._footer()), None)
+        """The list of what may fit. Only the policies' codes are kept (not the answers), for
+        30 minutes, so that a number picks one to read in full."""
+        results = self._results(answers)
+        if not results:
+            return Turn(f"{policy_check.NOTHING_FOUND}\n\n{self._footer()}", None)
+        kept = FlowState(NAME, len(self._questions), {"results": [r.code for r in results]})
+        return Turn(results_text(results, self._footer()), kept)
+
+    def _detail(self, state: FlowState, words: str) -> Turn | None:
+        """One policy of the list in full, by its number; anything else ends the flow."""
+        codes = [str(c) for c in state.answers.get("results") or []]
+        number = int(words) if words.isdigit() and len(words) <= 2 else 0
+        if not 1 <= number <= len(codes):
+            return None
+        rule = next((r for r in self.book.rules if r.code == codes[number - 1]), None)
+        if rule is None:
+            return None
+        # The rule alone fits whatever the answers were: it was on the list.
+        [result] = policy_check.evaluate(
+            RuleBook(self.book.questions, (rule,)), {}, self.standards,
+            contacts=self.kb.contacts, read_more=self._link, force=True)
+        return Turn(say("bot_policy_detail", title=result.title, why=result.why,
+                        step=result.next_step), state)
 
     def _link(self, entry_id: str) -> str:
         return say("bot_policy_read", url=f"{self.base_url}/kb/{entry_id}") if self.base_url else ""
@@ -148,22 +171,15 @@ def _parse(question: QuestionView, words: str) -> Answer | None:
 
 
 def results_text(results: list[PolicyResult], footer: str) -> str:
-    """The results as one WeChat text: as many in full as fit, the rest named by title, then the
-    note that they are indicative and the adviser's offer (always kept)."""
-    if not results:
-        return f"{policy_check.NOTHING_FOUND}\n\n{footer}"
-    head = say("bot_policy_results")
-    tail = f"\n\n{say('bot_policy_indicative')}\n\n{footer}"
-    body, shown = head, 0
+    """The list as one WeChat text: each policy with why it may fit, as many as fit (the rest by
+    title), how to read one in full, that it is indicative, and the adviser's offer (always)."""
+    tail = f"\n\n{say('bot_policy_pick')}\n\n{say('bot_policy_indicative')}\n\n{footer}"
+    lines = [say("bot_policy_results")]
     for n, r in enumerate(results, 1):
-        block = f"\n\n{n}. {r.title}\n{r.why}\n办理：{r.next_step}"
-        rest = results[n:]
-        more = ("\n\n" + say("bot_policy_more", titles="、".join(x.title for x in rest))
-                if rest else "")
-        if len((body + block + more + tail).encode()) > REPLY_LIMIT_BYTES and shown:
-            break
-        body, shown = body + block, n
-    rest = results[shown:]
-    if rest:
-        body += "\n\n" + say("bot_policy_more", titles="、".join(x.title for x in rest))
-    return body + tail
+        full = f"{n}. {r.title}：{r.why}"
+        titles = [f"{m}. {x.title}" for m, x in enumerate(results[n:], n + 1)]
+        if len("\n".join([*lines, full, *titles, tail]).encode()) > REPLY_LIMIT_BYTES:
+            lines.append(f"{n}. {r.title}")
+        else:
+            lines.append(full)
+    return "\n".join(lines) + tail

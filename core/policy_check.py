@@ -122,20 +122,18 @@ def parse_answers(book: RuleBook, raw: Any) -> dict[str, Answer]:
 def evaluate(book: RuleBook, answers: Mapping[str, Answer], standards: Standards, *,
              contacts: Mapping[str, str] | None = None,
              read_more: Callable[[str], str] = lambda entry: "",
-             with_hotline: bool = True) -> list[PolicyResult]:
+             force: bool = False) -> list[PolicyResult]:
     """The policies whose rules the answers fit, in the rule book's order. ``read_more`` turns a
-    knowledge entry id into the words pointing to it (a link to the public entry page); the
-    hotline closes each next step unless the caller says it once for all (the bot)."""
+    knowledge entry id into the words pointing to it (a link to the public entry page). With
+    ``force`` every rule's result is given (the bot's detail of a policy already listed)."""
     words = standards.phrases()
     given = dict(answers)
-    hotline = render_text(HOTLINE, contacts) if with_hotline else ""
+    hotline = render_text(HOTLINE, contacts)
     return [_result(rule, words, hotline, read_more(rule.entry))
-            for rule in book.rules if rule.fits(given)]
+            for rule in book.rules if force or rule.fits(given)]
 
 
 def _result(rule: Rule, words: dict[str, str], hotline: str, more: str) -> PolicyResult:
-    step = rule.next_step.format_map(words).rstrip("。") + "。"
-    if hotline:
-        step += f"咨询：{hotline}。"
+    step = rule.next_step.format_map(words).rstrip("。") + f"。咨询：{hotline}。"
     return PolicyResult(rule.code, rule.title, rule.why.format_map(words),
                         f"{step}{more}" if more else step, rule.entry)

@@ -80,7 +80,9 @@ BOT: dict[str, str] = {
     "bot_policy_not_understood": "没看懂您的回答。",
     "bot_policy_quit": "已退出政策找人自测，您的回答已删除。想再测，回复“政策找人”。",
     "bot_policy_results": "根据您的回答，下面这些政策可能适合您：",
-    "bot_policy_more": "另外可能适合：{titles}。回复“重新开始”可以再测一次。",
+    "bot_policy_pick": "回复编号，查看怎么办理（到哪里办、带什么）；回复“重新开始”可以再测一次。",
+    "bot_policy_detail": "【{title}】\n为什么可能适合：{why}\n怎么办理：{step}\n\n"
+                         "以上仅供参考，以受理中心审核为准。回复其他编号查看其他政策。",
     "bot_policy_indicative": "以上仅供参考，能否享受以街道/镇社区事务受理服务中心的审核结果为准；"
                              "各项标准每年调整，以当年公布标准为准。",
     "bot_policy_read": "详见：{url}",
