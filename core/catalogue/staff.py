@@ -29,6 +29,10 @@ ACCOUNTS: dict[str, str] = {
     "settings_contact_bad_char": "“{field}”中不能包含“$”符号。",
     "settings_holiday_bad_date": "节假日日期“{detail}”格式不对，请写成 2026-10-01 这样的格式，每行一个。",
     "settings_holidays_too_many": "节假日最多400个日期。",
+    # --- policy ---
+    "settings_policy_bad_number": "“{detail}”不是有效的数字：年份写四位数（如 2026），"
+                                  "金额只写整数元。",
+    "settings_policy_year_missing": "请填写这些标准适用的年份：没有年份的金额不会展示给居民。",
     "upload_too_large": ("提交的内容太大，没有保存。封面图片请压缩到2MB以内、正文请精简，"
                          "再返回上一页重新提交。"),
     "done.saved": "已保存。",
@@ -178,6 +182,8 @@ _AUDIT_ACTIONS: dict[str, str] = {
     "kb.review_dismiss": "忽略待复核回答",
     "settings.welcome": "修改欢迎语", "settings.contacts": "修改联系方式",
     "settings.holidays": "修改节假日",
+    # --- policy ---
+    "settings.policy": "修改政策找人标准",
 }
 _AUDIT_FIELDS: dict[str, str] = {
     # accounts and sign-in
@@ -205,6 +211,9 @@ _AUDIT_FIELDS: dict[str, str] = {
     "office_hours": "区民政局办公时间", "marriage_office_address": "婚姻登记处地址",
     "marriage_office_phone": "婚姻登记处电话", "marriage_office_hours": "婚姻登记处办公时间",
     "rescue_station_phone": "救助管理站电话",
+    # --- policy ---
+    "year": "年份", "dibao": "低保标准", "dibao_assets": "低保家庭财产标准",
+    "low_income_assets": "低收入家庭财产标准",
 }
 AUDIT: dict[str, str] = {
     **{f"audit.{k}": v for k, v in _AUDIT_ACTIONS.items()},
