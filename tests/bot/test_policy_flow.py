@@ -176,3 +176,13 @@ async def test_no_answer_reaches_the_logs(wx: FakeWechat, app: Sanic, clock: Clo
     logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     for value in ("103岁", "17岁", "below_dibao", "household_size", "oldest_age"):
         assert value not in logged
+
+
+async def test_withdrawing_authorisation_forgets_the_flow(wx: FakeWechat, app: Sanic,
+                                                         clock: Clock) -> None:
+    await say(wx, clock, "政策找人")
+    await say(wx, clock, "2")
+    response = await wx.send(fixture("event_user_authorization_revoke", user=USER),
+                             timestamp=int(clock.now.timestamp()))
+    assert response.status_code == 200
+    assert await GuidedFlowState.filter(user=USER).count() == 0
