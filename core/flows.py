@@ -10,8 +10,9 @@ expires ``FLOW_KEEP`` after the resident's last message, an expired row is never
 
 ``Guided`` is one resident's flows at one request's ``now``, as ``core.answering.decide`` uses
 them: after the crisis check (a person in crisis is answered first, and their flow ends), before
-everything else. Its reads and writes are bounded by ``WITHIN``: a database that is down costs
-the flow (the message is answered as an ordinary question), never the answer.
+everything else. Its reads and writes are bounded (``READ_WITHIN``, ``WRITE_WITHIN``): a
+database that is down or hangs costs the flow (the message is answered as an ordinary
+question), never the answer.
 """
 
 from __future__ import annotations
@@ -19,19 +20,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from core import sql
 from core.crypto import FieldCipher, FieldDecryptError
 from core.models import GuidedFlowState
 
 log = logging.getLogger("baoshan.flows")
+T = TypeVar("T")
 
 FLOW_KEEP = timedelta(minutes=30)
-WITHIN = 1.0  # seconds per read or write; WeChat wants the whole answer within 5 s
+# Every message reads its resident's row, so a database that hangs may cost this long before the
+# message is answered without the flow, like the conversation state (core.conversation): the
+# callback keeps about a second for answering after a slow claim. Writes happen only in a flow.
+READ_WITHIN = 0.15
+WRITE_WITHIN = 0.5
+_BACKGROUND: set[asyncio.Future[Any]] = set()
 TABLE, COLUMN = "guided_flow_state", "answers_enc"
 QUIT_WORDS = frozenset({"退出", "结束", "取消", "不测了", "退出自测", "q", "quit"})
 RESTART_WORDS = frozenset({"重新开始", "重来", "重新测", "从头开始"})
@@ -126,7 +133,7 @@ class Guided:
     async def handle(self, text: str) -> str | None:
         """The flow's reply to ``text``, or None when no flow takes it (answer it as usual)."""
         try:
-            state = await asyncio.wait_for(self.store.load(self.user, self.now), WITHIN)
+            state = await _bounded(self.store.load(self.user, self.now), READ_WITHIN)
         except Exception as exc:
             log.warning("guided flow not read: database unavailable",
                         extra={"error": type(exc).__name__})
@@ -161,7 +168,7 @@ class Guided:
 
     async def end(self) -> None:
         try:
-            await asyncio.wait_for(self.store.clear(self.user), WITHIN)
+            await _bounded(self.store.clear(self.user), WRITE_WITHIN)
         except Exception as exc:
             # It expires on its own within FLOW_KEEP; retention removes it.
             log.warning("guided flow not ended: database unavailable",
@@ -172,8 +179,21 @@ class Guided:
             await self.end()
             return turn.reply
         try:
-            await asyncio.wait_for(self.store.save(self.user, turn.state, self.now), WITHIN)
+            await _bounded(self.store.save(self.user, turn.state, self.now), WRITE_WITHIN)
         except Exception as exc:
             log.warning("guided flow not saved: database unavailable",
                         extra={"error": type(exc).__name__})
         return turn.reply
+
+
+async def _bounded(step: Coroutine[Any, Any, T], within: float) -> T:
+    """``step`` within ``within`` seconds, else TimeoutError. Shielded: cancelling a query on a
+    hung connection can itself hang, so a step given up on carries on in the background."""
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), within)
+    except TimeoutError:
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        raise
