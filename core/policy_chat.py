@@ -13,6 +13,7 @@ import re
 from typing import Any, Protocol
 
 from core import catalogue, policy_check, policy_standards
+from core.answer_words import HUMAN_WORDS
 from core.flows import FlowState, Turn
 from core.policy_check import PolicyResult, QuestionView, Standards
 from knowledge.entries import Entry
@@ -91,7 +92,9 @@ class PolicyCheckFlow:
             return self._next(state, None)
         answer = _parse(question, words)
         if answer is None:
-            if len(text.strip()) > LONG_REPLY or state.misses >= MISSES_ALLOWED:
+            # Asking for a person, or a question of its own: the flow ends and it is answered.
+            if (text.strip() in HUMAN_WORDS or len(text.strip()) > LONG_REPLY
+                    or state.misses >= MISSES_ALLOWED):
                 return None
             missed = FlowState(NAME, state.step, state.answers, state.misses + 1)
             return Turn(f"{say('bot_policy_not_understood')}\n\n{self._ask(state.step)}", missed)

@@ -121,6 +121,24 @@ async def test_a_reply_that_is_no_answer_asks_again_and_a_question_leaves(
     assert await GuidedFlowState.filter(user=USER).count() == 0
 
 
+async def test_asking_for_a_person_mid_flow_is_transferred(wx: FakeWechat, app: Sanic,
+                                                           clock: Clock) -> None:
+    await say(wx, clock, "政策找人")
+    response = await wx.send(fixture("text", content="人工", user=USER),
+                             timestamp=int(clock.now.timestamp()))
+    assert wx.open(response)["MsgType"] == "transfer_customer_service"
+    assert await GuidedFlowState.filter(user=USER).count() == 0
+
+
+async def test_three_replies_that_are_no_answer_end_the_flow(wx: FakeWechat, app: Sanic,
+                                                             clock: Clock) -> None:
+    await say(wx, clock, "政策找人")
+    assert "没看懂" in await say(wx, clock, "很多")
+    assert "没看懂" in await say(wx, clock, "好多")
+    assert "没看懂" not in await say(wx, clock, "不少")
+    assert await GuidedFlowState.filter(user=USER).count() == 0
+
+
 async def test_the_flow_is_per_resident(wx: FakeWechat, app: Sanic, clock: Clock) -> None:
     await say(wx, clock, "政策找人")
     other = await say(wx, clock, "3", user="oSomeoneElse")
