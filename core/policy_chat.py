@@ -10,6 +10,7 @@ The answers live only in the flow's encrypted, 30-minute state (``core.flows``).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, Protocol
 
 from core import catalogue, policy_check, policy_standards
@@ -61,7 +62,7 @@ class PolicyCheckFlow:
 
     name = NAME
 
-    def __init__(self, kb: Knowledge, now: Any, base_url: str = "",
+    def __init__(self, kb: Knowledge, now: datetime, base_url: str = "",
                  book: RuleBook | None = None) -> None:
         self.kb, self.now, self.base_url = kb, now, base_url
         self.book = book or load_rules()
