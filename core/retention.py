@@ -3,7 +3,8 @@
 What goes, and when:
 
 - mini-program and console sessions, and the bot's conversation state (the numbered suggestions
-  last offered to an openid and the topic of its last answer): once they have expired;
+  last offered to an openid and the topic of its last answer) and guided-flow state (the
+  政策找人 self-check's answers, ``core.flows``): once they have expired;
 - the personal fields of bookings and waiting-list entries: ``settings.retention_personal_days``
   after the slot's start. The row stays with its slot, service, status, party size and check-in /
   no-show marks, so every count (slot places, dashboard, exports' totals) is unchanged; what could
@@ -38,7 +39,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from core import answer_review, tz, urgent
+from core import answer_review, flows, tz, urgent
 from core.models import (
     Booking,
     BookingClaim,
@@ -81,6 +82,7 @@ class RetentionReport:
     unanswered: int = 0
     urgent: int = 0
     reviews: int = 0
+    guided_flows: int = 0
 
 
 def erased_masked(masked: Any) -> dict[str, Any]:
@@ -175,6 +177,8 @@ async def run_retention(settings: Settings, now: datetime, *, batch_size: int = 
         unanswered=await purge_unanswered(now - timedelta(days=settings.retention_unanswered_days)),
         urgent=await urgent.purge(now - timedelta(days=settings.retention_unanswered_days)),
         reviews=await answer_review.purge(now - timedelta(days=settings.retention_unanswered_days)),
+        # The 政策找人 self-check's answers: gone once the flow expired (30 minutes).
+        guided_flows=await flows.purge_expired(now, batch_size),
     )
     log.info("retention done", extra=asdict(report))  # counts only, never a row's content
     return report

@@ -73,6 +73,24 @@ BOT: dict[str, str] = {
     "missing_fields": "消息缺少必要字段。",
     "aes_not_configured": "未配置消息加解密密钥，无法处理加密消息。",
     "payload_too_large": "消息体过大。",
+    # --- policy ---
+    # The 政策找人 self-check in the chat (core.policy_chat).
+    "bot_policy_intro": "【政策找人·自测】回答{count}个简单问题，看看您家可能符合哪些补贴和救助。"
+                        "每题都可以回复“跳过”；随时回复“重新开始”或“退出”。"
+                        "您的回答只用于这次自测，30分钟后自动删除。",
+    "bot_policy_hint_choice": "请回复数字选择，不想答回复“跳过”。",
+    "bot_policy_hint_number": "请回复一个数字，不想答回复“跳过”。",
+    "bot_policy_not_understood": "没看懂您的回答。",
+    "bot_policy_quit": "已退出政策找人自测，您的回答已删除。想再测，回复“政策找人”。",
+    "bot_policy_results": "根据您的回答，下面这些政策可能适合您：",
+    "bot_policy_pick": "回复编号，查看怎么办理（到哪里办、带什么）；回复“重新开始”可以再测一次。",
+    "bot_policy_detail": "【{title}】\n为什么可能适合：{why}\n怎么办理：{step}\n\n"
+                         "以上仅供参考，以受理中心审核为准。回复其他编号查看其他政策。",
+    "bot_policy_indicative": "以上仅供参考，能否享受以街道/镇社区事务受理服务中心的审核结果为准；"
+                             "各项标准每年调整，以当年公布标准为准。",
+    "bot_policy_read": "详见：{url}",
+    "bot_policy_adviser": "需要有人帮您一起看、一起办？可以在“宝山民政”小程序申请“社区救助顾问”，"
+                          "经您同意后由所在街镇的顾问联系您。也可以拨打{hotline}咨询。",
 }
 
 # --- public pages: notices, charity week, knowledge entries (content/public.py) ---

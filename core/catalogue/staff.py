@@ -29,6 +29,10 @@ ACCOUNTS: dict[str, str] = {
     "settings_contact_bad_char": "“{field}”中不能包含“$”符号。",
     "settings_holiday_bad_date": "节假日日期“{detail}”格式不对，请写成 2026-10-01 这样的格式，每行一个。",
     "settings_holidays_too_many": "节假日最多400个日期。",
+    # --- policy ---
+    "settings_policy_bad_number": "“{detail}”不是有效的数字：年份写四位数（如 2026），"
+                                  "金额只写整数元。",
+    "settings_policy_year_missing": "请填写这些标准适用的年份：没有年份的金额不会展示给居民。",
     "upload_too_large": ("提交的内容太大，没有保存。封面图片请压缩到2MB以内、正文请精简，"
                          "再返回上一页重新提交。"),
     "done.saved": "已保存。",
@@ -202,6 +206,8 @@ _AUDIT_ACTIONS: dict[str, str] = {
     # --- counter ---
     "booking.identity_view": "查看实名信息", "booking.no_show_all": "批量标记爽约",
     "booking.staff_cancel": "工作人员取消预约", "booking.reschedule": "改约",
+    # --- policy ---
+    "settings.policy": "修改政策找人标准",
 }
 _AUDIT_FIELDS: dict[str, str] = {
     # accounts and sign-in
@@ -234,6 +240,9 @@ _AUDIT_FIELDS: dict[str, str] = {
     "party_size": "人数",
     # --- counter ---
     "page": "页面", "bookings": "预约", "waitlist": "候补", "unmasked": "未脱敏",
+    # --- policy ---
+    "year": "年份", "dibao": "低保标准", "dibao_assets": "低保家庭财产标准",
+    "low_income_assets": "低收入家庭财产标准",
 }
 AUDIT: dict[str, str] = {
     **{f"audit.{k}": v for k, v in _AUDIT_ACTIONS.items()},

@@ -14,6 +14,7 @@ from core.models.booking import (
     WaitlistEntry,
 )
 from core.models.content import CharityCampaign, Notice
+from core.models.flows import GuidedFlowState
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.review import AnswerReview
 from core.models.staff import StaffSession, StaffUser
@@ -29,6 +30,7 @@ __all__ = [
     "BookingLookup",
     "CharityCampaign",
     "DailyCount",
+    "GuidedFlowState",
     "IdempotencyKey",
     "KbEntry",
     "MiniappSession",
