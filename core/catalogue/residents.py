@@ -39,6 +39,9 @@ BOOKING: dict[str, str] = {
     "slot_closed": "该时段已由工作人员关闭，请选择其他时段。",
     "slot_not_found": "预约时段不存在，请刷新后重新选择。",
     "booking_not_found": "没有找到这条预约。",
+    # --- youth ---
+    # A gender-split 幸福加油站 event keeps men and women half each: places may be left for the other.
+    "gender_full": "本场活动按男女各半分配名额，您所属性别的名额已满。可加入候补名单，或选择其他场次。",
 }
 
 # --- knowledge search API ---

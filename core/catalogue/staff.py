@@ -138,6 +138,9 @@ BOOKING: dict[str, str] = {
     "done.booking_no_show_marked": "已标记爽约。",
     "done.booking_no_show_undone": "已撤销爽约标记。",
     "done.checkin_done": "签到成功。",
+    # --- youth ---
+    "capacity_below_gender": ("该场按男女各半分配名额，已报名男 {men} 人、女 {women} 人；"
+                              "名额的一半（向上取整）不能少于其中任一人数。"),
 }
 
 # --- confirmation pages before an irreversible action (issue #14) ---
