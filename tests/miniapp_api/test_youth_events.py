@@ -38,9 +38,10 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def signup(slot: Slot | int, *, birth: date | str = "19960505", male: bool = True, seq: int = 1,
+def signup(slot: Slot | int, *, birth: date | None = None, male: bool = True, seq: int = 1,
            **over: Any) -> dict[str, Any]:
-    born = birth if isinstance(birth, str) else birth.strftime("%Y%m%d")
+    """A sign-up; by default of someone turning 30 this year, in every event's range."""
+    born = (birth or years_before(local_day(0), 30)).strftime("%Y%m%d")
     body = {"slot_id": slot if isinstance(slot, int) else slot.id, "name": "王小明",
             "id_number": make_id(born, male=male, seq=seq), "phone": "13800000018",
             "single": True}
@@ -275,3 +276,32 @@ async def test_the_slot_list_shows_title_theme_place_and_age_range(client) -> No
                   ).json()["slots"]
     assert (ceremony["title"], ceremony["theme"]) == ("5·20 集体颁证", "520")
     assert "age_min" not in ceremony and "place" not in ceremony
+
+
+async def test_moving_to_another_event_checks_its_range_and_moves_the_gender_place(client, login) -> None:
+    first = await youth_slot(4, gender_split=True)
+    narrow = await youth_slot(4, hour=18, age_max=25)
+    full_for_men = await youth_slot(2, days_ahead=6, gender_split=True)
+    await client.post(f"{API}/bookings", json=signup(full_for_men, seq=8), headers=await login("mv0"))
+    auth = await login("mover")
+    forty = years_before(local_day(0), 40)
+    booked = (await client.post(f"{API}/bookings", json=signup(first, birth=forty),
+                                headers=auth)).json()
+    move = f"{API}/bookings/{booked['id']}/reschedule"
+    too_old = await client.post(move, json={"slot_id": narrow.id}, headers=auth)
+    assert error_of(too_old) == (422, "invalid_input", "id_number")
+    no_half = await client.post(move, json={"slot_id": full_for_men.id}, headers=auth)
+    assert error_of(no_half)[:2] == (409, "gender_full")
+    assert ((await Slot.get(id=first.id)).booked_m, (await Slot.get(id=full_for_men.id)).booked_m) == (1, 1)
+    later = await youth_slot(4, days_ahead=7, gender_split=True)
+    moved = await client.post(move, json={"slot_id": later.id}, headers=auth)
+    assert moved.status_code == 200, moved.text
+    old, new = await Slot.get(id=first.id), await Slot.get(id=later.id)
+    assert (old.booked, old.booked_m, new.booked, new.booked_m) == (0, 0, 1, 1)
+    # The sign-up moved with it: the same person is now signed up for the new event only.
+    again = await client.post(f"{API}/bookings", json=signup(later, birth=forty),
+                              headers=await login("mover2"))
+    assert error_of(again)[:2] == (409, "duplicate_booking")
+    back = await client.post(f"{API}/bookings", json=signup(first, birth=forty),
+                             headers=await login("mover3"))
+    assert back.status_code == 201
