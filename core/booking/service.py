@@ -30,15 +30,10 @@ def slot_day(slot: Slot) -> date:
     return slot.starts_at.astimezone(SHANGHAI).date()
 
 
-def slot_ages(slot: Slot) -> tuple[int | None, int | None]:
-    """The slot's age range as ``application.validate`` takes it (None: the service's default)."""
-    return slot.age_min, slot.age_max
-
-
 def apply_to(slot: Slot, body: dict[str, Any], now: datetime) -> Application:
-    """``body`` validated for ``slot``: its service, its day and its age range."""
+    """``body`` validated for ``slot``: its service, its day and its age range (youth events)."""
     return validate(slot.service, body, slot_day(slot), now.astimezone(SHANGHAI).date(),
-                    ages=slot_ages(slot))
+                    ages=(slot.age_min, slot.age_max))
 
 
 async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
