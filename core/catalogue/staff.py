@@ -161,6 +161,9 @@ BOOKING: dict[str, str] = {
     "confirm.booking_cancel.reason": "取消原因（会通知群众）：{reason}",
     "confirm.booking_cancel.button": "确认取消预约",
     "confirm.booking_cancel.final": "此操作不能撤销，群众需要时可重新预约。",
+    # --- youth ---
+    "capacity_below_gender": ("该场按男女各半分配名额，已报名男 {men} 人、女 {women} 人；"
+                              "名额的一半（向上取整）不能少于其中任一人数。"),
 }
 
 # --- confirmation pages before an irreversible action (issue #14) ---
