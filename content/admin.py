@@ -14,7 +14,7 @@ from content import audit_view
 from content.blueprint import bp, staff_required, status_for
 from content.messages import ROLE_NAMES
 from content.pages import done_redirect, flash, page, posted, say
-from core import accounts, request_ctx, site_settings
+from core import accounts, catalogue, request_ctx, site_settings
 from core.accounts import AuthError
 from core.models import AuditLog, StaffUser
 from core.tz import day_bounds, minute_text
@@ -23,8 +23,15 @@ from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
 AUDIT_PAGE = 50
 
 
+def default_welcome() -> str:
+    """What new followers read when staff set nothing: the bot's own default (the residents'
+    catalogue), so the box shows the real text instead of an empty field."""
+    return catalogue.text("residents", "bot_welcome")
+
+
 def _current_values(current: site_settings.SiteSettings) -> dict[str, Any]:
-    return {"welcome": current.welcome, "contacts": current.contacts,
+    return {"welcome": current.welcome or default_welcome(), "welcome_is_default": not current.welcome,
+            "contacts": current.contacts,
             "holidays": "\n".join(d.isoformat() for d in current.holidays)}
 
 

@@ -228,7 +228,8 @@ WORDS: dict[str, str] = {
     "console_error": "系统出现错误，操作未完成。请稍后重试；如仍不行，请联系系统管理员。",
     "console_unavailable": "系统暂时繁忙，请稍后再试。",
     "done.logged_out": "您已退出登录。",
-    "done.staff_added_named": "账号已创建：{username}（{role}），请把初始密码当面告知同事并提醒其登录后妥善保管。",
+    "done.staff_added_named": ("账号已创建：{username}（{role}），"
+                               "请把初始密码当面告知同事并提醒其登录后妥善保管。"),
     "done.staff_role": "已将 {username} 的角色改为{role}。",
     "done.staff_deactivate": "已停用 {username}：该账号不能再登录。",
     "done.staff_activate": "已启用 {username}。",

@@ -3,13 +3,21 @@ actions say what they did to whom, sign-out says so, the console has a favicon."
 
 from __future__ import annotations
 
+import base64
+import html
 import re
+from pathlib import Path
 
 import httpx
 from sanic import Sanic
 
+from core import catalogue
 from core.models import StaffUser
+from knowledge.render import CONTACT_LABELS
 from tests.content.conftest import ConsoleFactory
+from tests.content.test_notices_console import create, notice_id, png_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_console_404s_are_the_console_page_and_the_api_keeps_json(
@@ -89,3 +97,62 @@ async def test_the_console_has_a_favicon(console: ConsoleFactory, client: httpx.
     staff = await console("editor")
     assert '<link rel="icon" href="/favicon.ico"' in (await staff.get("/console/")).text
     assert '<link rel="icon" href="/favicon.ico"' in (await client.get("/console/login")).text
+
+
+async def test_the_welcome_box_shows_the_default_text_when_none_is_set(console: ConsoleFactory) -> None:
+    default = catalogue.text("residents", "bot_welcome")
+    editor = await console("editor")
+    page = (await editor.get("/console/settings")).text
+    box = re.search(r'<textarea name="welcome"[^>]*>([^<]*)</textarea>', page)
+    assert box and html.unescape(box.group(1)) == default and "当前使用默认欢迎语" in page
+    registrar = await console("registrar")  # reads it, cannot change it
+    assert html.escape(default) in (await registrar.get("/console/settings")).text
+    await editor.post("/console/settings", {"section": "welcome", "welcome": "自己的欢迎语"})
+    page = (await editor.get("/console/settings")).text
+    assert "自己的欢迎语</textarea>" in page and "当前使用默认欢迎语" not in page
+
+
+async def test_the_settings_list_every_contact_placeholder_the_renderer_fills(
+        console: ConsoleFactory) -> None:
+    page = html.unescape((await (await console("editor")).get("/console/settings")).text)
+    help_list = page[page.index('id="placeholder-help"'):]
+    help_list = help_list[:help_list.index("</ul>")]
+    for key, label in CONTACT_LABELS.items():
+        assert f"<code>${{{key}}}</code> {label}" in help_list, key
+        assert f"{label}（<code>${{{key}}}</code>）" in page, key  # beside its own field too
+    # Every placeholder the shipped answers use is one the renderer fills (and so is listed).
+    used = {m for path in (ROOT / "knowledge" / "entries").glob("*.yaml")
+            for m in re.findall(r"\$\{(\w+)\}", path.read_text(encoding="utf-8"))}
+    assert used and used <= set(CONTACT_LABELS)
+
+
+async def test_the_notice_preview_shows_the_cover(console: ConsoleFactory) -> None:
+    editor = await console("editor")
+    image = png_bytes()
+    # Chosen but not saved: shown inline; the page's policy allows inline images and nothing else.
+    r = await create(editor, "preview", files={"cover": ("封面.png", image, "image/png")})
+    assert r.status_code == 200
+    inline = f'src="data:image/png;base64,{base64.b64encode(image).decode()}"'
+    preview = r.text[r.text.index('aria-label="预览"'):]
+    assert f'<img class="cover" {inline} alt="封面预览">' in preview
+    policy = r.headers["content-security-policy"].split("; ")
+    assert "img-src 'self' data:" in policy and "default-src 'self'" in policy
+    # Saved: the preview shows the saved cover, unless it is being removed.
+    nid = notice_id(await create(editor, "save", files={"cover": ("封面.png", image, "image/png")}))
+    r = await editor.post(f"/console/notices/{nid}", {"title": "有封面", "body": "正文", "action": "preview"})
+    preview = r.text[r.text.index('aria-label="预览"'):]
+    assert re.search(rf'<img class="cover" src="/console/notices/{nid}/cover\?v=\d+"', preview)
+    assert "data:" not in r.headers["content-security-policy"]
+    r = await editor.post(f"/console/notices/{nid}", {"title": "有封面", "body": "正文", "action": "preview",
+                                                     "remove_cover": "1"})
+    assert 'class="cover"' not in r.text[r.text.index('aria-label="预览"'):]
+
+
+async def test_kb_pages_name_actions_and_intents_in_words(console: ConsoleFactory) -> None:
+    editor = await console("editor")
+    page = (await editor.get("/console/kb/new")).text
+    options = re.findall(r'<option value="(book:\w+)"[^>]*>([^<]*)</option>', page)
+    assert ("book:marriage_registration", "预约结婚登记") in options and len(options) == 4
+    assert all(not re.search(r"[a-z]", label) for _, label in options)
+    listing = (await editor.get("/console/kb")).text
+    assert '<th scope="col">编号</th>' in listing and ">id<" not in listing
