@@ -167,9 +167,11 @@ async def _framework_pages(app: Any) -> None:
 
 
 # Two patterns, because one "/console/<rest:path>" would also match "/console/" itself (an empty
-# rest) ahead of the dashboard; these need a first segment, which every real page outranks.
-@bp.route("/console/<first:[^/]+>", methods=["GET", "POST"], name="console_not_found")
-@bp.route("/console/<first:[^/]+>/<rest:path>", methods=["GET", "POST"], name="console_not_found_deep")
+# rest) ahead of the dashboard; these need a first segment, which every real page outranks. The
+# static files are left out by name: the router would otherwise rank this pattern above theirs.
+@bp.route("/console/<first:(?!static$)[^/]+>", methods=["GET", "POST"], name="console_not_found")
+@bp.route("/console/<first:(?!static/)[^/]+>/<rest:path>", methods=["GET", "POST"],
+          name="console_not_found_deep")
 @openapi.exclude()
 @staff_required()
 async def not_found(request: Request, first: str, rest: str = "") -> HTTPResponse:
