@@ -76,7 +76,9 @@ async def today(now: datetime) -> Today:
     out = []
     for s in slots:
         rule = DEFAULT_RULES.get(s.service)
-        out.append(TodaySlot(s.id, f"{_hm(s.starts_at)}–{_hm(s.ends_at)}", rule.name if rule else "其他",
-                             s.title or s.place, s.closed_at is not None, booked[s.id], arrived[s.id],
-                             no_show[s.id]))
+        name = rule.name if rule else "其他"
+        title = s.title or s.place
+        out.append(TodaySlot(s.id, f"{_hm(s.starts_at)}–{_hm(s.ends_at)}", name,
+                             "" if title == name else title, s.closed_at is not None, booked[s.id],
+                             arrived[s.id], no_show[s.id]))
     return Today(day.isoformat(), out)
