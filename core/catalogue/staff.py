@@ -17,7 +17,7 @@ ACCOUNTS: dict[str, str] = {
     "csrf": "页面已过期，请刷新后重新提交。",
     "forbidden": "您的账号没有权限访问此页面。",
     "bad_username": "用户名只能使用小写字母、数字、下划线、点和连字符，最长64位。",
-    "bad_role": "角色只能是 admin、editor 或 registrar。",
+    "bad_role": "角色只能是 admin、editor、registrar 或 adviser。",
     "weak_password": "密码至少需要8位。",
     "username_taken": "该用户名已存在。",
     "staff_not_found": "找不到该账号。",
@@ -178,6 +178,11 @@ _AUDIT_ACTIONS: dict[str, str] = {
     "kb.review_dismiss": "忽略待复核回答",
     "settings.welcome": "修改欢迎语", "settings.contacts": "修改联系方式",
     "settings.holidays": "修改节假日",
+    # --- referral ---
+    "staff.streets": "修改服务街镇", "referral.submit": "居民提交救助顾问求助",
+    "referral.withdraw": "居民撤回求助（个人信息已删除）", "referral.view": "查看求助人信息",
+    "referral.claim": "认领求助", "referral.note": "添加求助备注", "referral.attempt": "记录联系",
+    "referral.close": "办结求助",
 }
 _AUDIT_FIELDS: dict[str, str] = {
     # accounts and sign-in
@@ -205,6 +210,9 @@ _AUDIT_FIELDS: dict[str, str] = {
     "office_hours": "区民政局办公时间", "marriage_office_address": "婚姻登记处地址",
     "marriage_office_phone": "婚姻登记处电话", "marriage_office_hours": "婚姻登记处办公时间",
     "rescue_station_phone": "救助管理站电话",
+    # --- referral ---
+    "streets": "服务街镇", "street": "街镇", "urgent": "紧急", "consent_version": "同意书版本",
+    "claimed_by": "认领人", "reached": "已联系上", "outcome": "办结结果",
 }
 AUDIT: dict[str, str] = {
     **{f"audit.{k}": v for k, v in _AUDIT_ACTIONS.items()},
@@ -218,4 +226,20 @@ AUDIT: dict[str, str] = {
     "audit.target.unknown_account": "（不存在的账号）",
 }
 
-STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT}
+# --- referral --- (the community assistance adviser's queue: content/referrals.py)
+REFERRAL: dict[str, str] = {
+    "adviser_streets": "社区救助顾问账号须选择至少一个服务街镇（且只能是宝山区的街镇）。",
+    "referral_not_found": "找不到这条求助，或它不属于您服务的街镇。",
+    "referral_closed": "这条求助已办结，不能再修改。",
+    "referral_claimed": "这条求助已由 {username} 认领。",
+    "referral_not_yours": "请先认领这条求助，再记录联系或办结。",
+    "referral_bad_text": "请填写内容（最多{max}字）。",
+    "referral_bad_outcome": "请选择办结结果。",
+    "done.referral_claimed": "已认领，求助人的联系方式已显示（本次查看已记录）。",
+    "done.referral_noted": "已记录。",
+    "done.referral_closed": "已办结。",
+    "done.staff_streets": "服务街镇已更新。",
+    "audit.target.referral": "求助 #{id}",
+}
+
+STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT, **REFERRAL}

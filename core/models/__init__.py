@@ -14,6 +14,7 @@ from core.models.booking import (
 )
 from core.models.content import CharityCampaign, Notice
 from core.models.kb import KbEntry, UnansweredQuestion
+from core.models.referral import Referral, ReferralEvent, ReferralTally
 from core.models.review import AnswerReview
 from core.models.staff import StaffSession, StaffUser
 from core.models.system import AuditLog, DailyCount, Setting
@@ -34,6 +35,9 @@ __all__ = [
     "Notice",
     "Notification",
     "RateCounter",
+    "Referral",
+    "ReferralEvent",
+    "ReferralTally",
     "Setting",
     "Slot",
     "StaffSession",
