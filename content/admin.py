@@ -17,6 +17,7 @@ from core import accounts, request_ctx, site_settings
 from core.accounts import AuthError
 from core.models import AuditLog, StaffUser
 from core.models.staff import ROLES
+from core.streets import streets as known_streets
 from core.tz import day_bounds, minute_text
 from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
 
@@ -72,11 +73,12 @@ async def settings_save(request: Request) -> HTTPResponse:
 
 
 async def _staff_page(request: Request, status: int = 200, error: str = "",
-                      form: dict[str, str] | None = None) -> HTTPResponse:
+                      form: dict[str, Any] | None = None) -> HTTPResponse:
     users = await StaffUser.all().order_by("username")
     return page("admin_staff.html", status, staff=request.ctx.staff, done=flash(request), error=error,
                 users=users, roles=ROLES, form=form or {}, now=request_ctx.now(request),
-                minute=minute_text)
+                minute=minute_text, streets=known_streets().items,
+                bound=lambda u: set(accounts.street_codes(u.streets)))
 
 
 @bp.get("/console/staff")
@@ -92,12 +94,13 @@ async def staff_list(request: Request) -> HTTPResponse:
 async def staff_add(request: Request) -> HTTPResponse:
     form = posted(request)
     cmd = accounts.NewAccount.of(form.get("username") or "", form.get("role") or "",
-                                 form.get("password") or "")
+                                 form.get("password") or "", tuple(form.getlist("streets") or ()))
     try:
         await accounts.add(request.ctx.staff, cmd)
     except AuthError as exc:
         return await _staff_page(request, status_for(exc.code), say(exc.code, exc.params),
-                                 {"username": cmd.username, "role": cmd.role})
+                                 {"username": cmd.username, "role": cmd.role,
+                                  "streets": cmd.streets})
     return done_redirect("/console/staff", "staff_added")
 
 
@@ -121,7 +124,8 @@ async def _deactivate_confirm(request: Request, user_id: int) -> HTTPResponse | 
 async def staff_change(request: Request, user_id: int) -> HTTPResponse:
     form = posted(request)
     cmd = accounts.AccountChange(user_id, form.get("action") or "", role=form.get("role") or "",
-                                 password=form.get("password") or "")
+                                 password=form.get("password") or "",
+                                 streets=tuple(form.getlist("streets") or ()))
     if cmd.action == "deactivate" and form.get("confirm") != "1":
         confirm = await _deactivate_confirm(request, user_id)
         if confirm is not None:

@@ -50,6 +50,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/console/slots", "号源与预约", ("registrar",)),
     ("/console/checkin", "签到", ("registrar",)),
     ("/console/settings", "设置", ("editor", "registrar")),
+    ("/console/referrals", "救助顾问", ("adviser",)),
     ("/console/staff", "账号", ("admin",)),
     ("/console/audit", "操作日志", ("admin",)),
 )

@@ -34,8 +34,9 @@ def hours_between(start: datetime | str | None, end: datetime | str | None) -> f
 
 
 async def tally(referral: Referral, outcome: str, *, conn: BaseDBAsyncClient | None = None) -> None:
+    created = sql.aware(referral.created_at) or referral.created_at
     await ReferralTally.create(
-        street=referral.street, month=tz.local(sql.aware(referral.created_at) or referral.created_at).strftime("%Y-%m"),
+        street=referral.street, month=tz.local(created).strftime("%Y-%m"),
         urgent=referral.urgent, outcome=outcome,
         hours_to_contact=hours_between(referral.created_at, referral.first_contact_at),
         using_db=conn)
