@@ -20,7 +20,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core import audit, sql
-from core.booking.rules import normalise
 from core.crypto import FieldCipher, FieldDecryptError
 from core.errors import DomainError
 from core.models import Referral, ReferralEvent, StaffUser
@@ -153,7 +152,7 @@ async def claim(desk: Desk, referral_id: int, *, now: datetime) -> None:
 
 
 def _text(raw: str) -> str:
-    text = normalise(raw or "")
+    text = (raw or "").strip()
     if not text or len(text) > MAX_TEXT:
         raise ReferralError("referral_bad_text", field="text", params={"max": MAX_TEXT})
     return text

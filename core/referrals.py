@@ -19,7 +19,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from core import audit, catalogue, referral_stats
-from core.booking.rules import normalise, parse_name, parse_phone
+from core.booking.rules import parse_name, parse_phone
 from core.crypto import FieldCipher, mask_name, mask_phone
 from core.errors import DomainError
 from core.field_binding import BoundField
@@ -67,7 +67,7 @@ def parse_answers(raw: Any) -> dict[str, str | int | float | bool | None]:
         if not isinstance(key, str) or not 0 < len(key) <= 64:
             raise _invalid("answers", "referral_bad_answers")
         if isinstance(value, str):
-            value = normalise(value)
+            value = value.strip()
             if len(value) > MAX_ANSWER_TEXT:
                 raise _invalid("answers", "referral_bad_answers")
         elif value is not None and not isinstance(value, bool | int | float):
@@ -81,7 +81,7 @@ def parse_note(raw: Any) -> str:
         return ""
     if not isinstance(raw, str):
         raise _invalid("note", "referral_bad_note")
-    note = normalise(raw)
+    note = raw.strip()  # free text as typed: NFKC would turn its Chinese punctuation into ASCII
     if len(note) > MAX_NOTE:
         raise _invalid("note", "referral_bad_note")
     return note
