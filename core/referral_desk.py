@@ -186,8 +186,8 @@ async def add_note(cipher: FieldCipher, desk: Desk, referral_id: int, text: str,
             await Referral.filter(id=referral.id).using_db(conn).update(first_contact_at=now,
                                                                         status="contacted")
             after["status"] = "contacted"
-        action = "referral.attempt" if attempt else "referral.note"
-        await audit.record(desk.username, action, f"referral:{referral.id}", conn=conn,
+        await audit.record(desk.username, "referral.attempt" if attempt else "referral.note",
+                           f"referral:{referral.id}", conn=conn,
                            before={"status": referral.status}, after=after)
 
 
