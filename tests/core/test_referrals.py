@@ -91,8 +91,8 @@ async def test_claim_contact_and_close(app: Sanic) -> None:
     stored = json.dumps(await ReferralEvent.all().values("text_enc"), ensure_ascii=False)
     assert "上门" not in stored and "助餐" not in stored
     events = (await referral_desk.view(cipher, WUSONG, referral.id)).events
-    assert [(e.kind, e.text) for e in events] == [("attempt", "无人接听"), ("attempt", "已联系上，约周四上门"),
-                                                ("note", "老人独居，需助餐")]
+    assert [(e.kind, e.text) for e in events] == [
+        ("attempt", "无人接听"), ("attempt", "已联系上，约周四上门"), ("note", "老人独居，需助餐")]
     assert all(e.text == "" for e in (await referral_desk.view(cipher, other, referral.id)).events)
 
     with pytest.raises(ReferralError, match="referral_bad_outcome"):
