@@ -71,8 +71,10 @@ async def test_claim_note_close_by_form_with_audited_views(app: Sanic) -> None:
 
 async def test_admin_counts_page_and_street_binding_on_the_accounts_page(app: Sanic,
                                                                          console) -> None:  # type: ignore[no-untyped-def]
-    await submit(app.ctx.cipher, "wusong")
+    made = await submit(app.ctx.cipher, "wusong")
     admin = await console("admin")
+    log = (await admin.get("/console/audit")).text
+    assert "居民提交救助顾问求助" in log and f"求助 #{made.id}" in log and "王小梅" not in log
     stats = (await admin.get("/console/referrals/stats")).text
     assert 'id="stats-wusong"' in stats and "吴淞街道" in stats and "王" not in stats
     r = await admin.post("/console/staff", {"username": "adviser.new", "role": "adviser",
