@@ -36,6 +36,8 @@ RESIDENT_ACTOR = "resident"
 MAX_NOTE = 500
 MAX_ANSWERS = 30
 MAX_ANSWER_TEXT = 100
+# Open requests one account may have at once: enough for a household's several needs, not a flood.
+MAX_OPEN = 5
 
 
 def consent_text() -> str:
@@ -117,6 +119,8 @@ async def submit(cipher: FieldCipher, cmd: SubmitReferral, *, now: datetime) -> 
     ref = new_ref()
     personal = json.dumps({"name": cmd.name, "phone": cmd.phone, "answers": cmd.answers,
                            "note": cmd.note}, ensure_ascii=False)
+    if await Referral.filter(user_id=cmd.user_id).exclude(status="closed").count() >= MAX_OPEN:
+        raise DomainError("referral_limit", params={"max": MAX_OPEN})
     async with in_transaction() as conn:
         referral = await Referral.create(
             ref=ref, user_id=cmd.user_id, street=cmd.street, urgent=cmd.urgent,

@@ -58,7 +58,7 @@ def _view(referral: Referral) -> ReferralOut:
 @openapi.summary("向所在街镇的社区救助顾问提交求助（须居民明确同意；信息加密保存）")
 @openapi.body(content(ReferralIn))
 @openapi.response(201, content(ReferralCreatedOut), "已提交")
-@errors("consent_required", "invalid_input", "unauthorized", "rate_limited")
+@errors("consent_required", "invalid_input", "referral_limit", "unauthorized", "rate_limited")
 async def submit_referral(request: Request) -> HTTPResponse:
     user = await current_user(request)
     cmd = referrals.SubmitReferral.from_body(json_body(request), user_id=user.id)

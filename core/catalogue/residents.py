@@ -88,6 +88,7 @@ REFERRAL: dict[str, str] = {
                          "撤回后这些信息立即删除。"),
     "consent_required": "需要您同意把信息交给街镇社区救助顾问，才能提交求助。",
     "referral_not_found": "没有找到这条求助。",
+    "referral_limit": "您已有{max}条正在处理的求助，请等待社区救助顾问联系，或撤回其中一条后再提交。",
     "referral_bad_street": "请选择您所在的街镇。",
     "referral_bad_answers": "自查答案格式不正确，请重新完成自查。",
     "referral_bad_note": "留言最多500字。",

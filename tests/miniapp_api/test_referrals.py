@@ -100,6 +100,16 @@ async def test_bad_input_is_a_clear_422(client: httpx.AsyncClient, login) -> Non
     assert (await client.post(API, json=body())).status_code == 401
 
 
+async def test_at_most_five_open_requests_per_account(client: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    auth = await login("ref-limit")
+    made = [(await client.post(API, json=body(), headers=auth)).json()["id"] for _ in range(5)]
+    r = await client.post(API, json=body(), headers=auth)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "referral_limit"
+    assert "5条" in r.json()["error"]["message"]
+    assert (await client.delete(f"{API}/{made[0]}", headers=auth)).status_code == 204
+    assert (await client.post(API, json=body(), headers=auth)).status_code == 201
+
+
 async def test_crisis_entry_marks_the_referral_urgent(client: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
     auth = await login("ref-urgent")
     r = await client.post(API, json=body(urgent=True, note=None), headers=auth)
