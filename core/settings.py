@@ -97,21 +97,35 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
 
 
 def _dev_secret(var_dir: Path) -> str:
-    """A random key created once per install and kept, so dev sessions survive restarts."""
+    """A random key created once per install and kept, so dev sessions survive restarts.
+
+    Two processes may start at once on a fresh ./var (a server and `baoshan ask`, or two workers):
+    the file is created with a hard link, which fails if it exists, so exactly one key wins and
+    the loser reads it instead of encrypting with a key nobody keeps.
+    """
     path = var_dir / "secret_key"
-    if path.exists():
-        value = path.read_text(encoding="ascii").strip()
-        if len(value) >= _MIN_SECRET_LEN:
-            return value
-    var_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(".tmp")
-    # 0600 from the start: the key signs sessions and derives the encryption key.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(value)
-    os.replace(tmp, path)
-    return value
+    for _ in range(50):
+        if path.exists():
+            value = path.read_text(encoding="ascii").strip()
+            if len(value) >= _MIN_SECRET_LEN:
+                return value
+            # Only an older version or a hand edit leaves a short key (ours is linked complete).
+            path.unlink(missing_ok=True)
+        var_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        tmp = var_dir / f"secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        # 0600 from the start: the key signs sessions and derives the encryption key.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(value)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            continue  # another process won: read its key on the next turn
+        finally:
+            tmp.unlink(missing_ok=True)
+        return value
+    raise ConfigError("无法创建 ./var/secret_key", "could not create the dev secret key file")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

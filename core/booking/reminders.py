@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from core import catalogue
 from core.booking.rules import DEFAULT_RULES
 from core.models import Notification, Subscription
 from core.tz import SHANGHAI
@@ -32,6 +33,8 @@ def _message(n: Notification, template_id: str) -> dict[str, Any]:
     when = slot.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     note = {"promoted": "候补成功，已为您保留名额",
             "slot_closed": f"已取消：{n.detail}" if n.detail else "该时段已取消，请改约其他时段",
+            "staff_cancel": catalogue.text("residents", "booking_staff_cancelled",
+                                           {"reason": n.detail}),
             }.get(n.kind, "请携带有效证件按时到场")
     return {"touser": n.user.openid, "template_id": template_id,
             "page": f"pages/booking/detail?id={booking.id}", "lang": "zh_CN",
@@ -107,7 +110,7 @@ async def _send_one(wechat: WechatClient, n: Notification, now: datetime) -> int
     sub_id: int | None = None
     try:
         # A closure notice is about a booking that is no longer confirmed, by design.
-        wanted = "closed" if n.kind == "slot_closed" else "confirmed"
+        wanted = {"slot_closed": "closed", "staff_cancel": "cancelled"}.get(n.kind, "confirmed")
         if n.booking.status != wanted or n.booking.slot.starts_at <= now:
             await _finish(n, "skipped", "booking no longer upcoming")
             return 0

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Notice',
             name='body_html',
-            field=fields.TextField(default='', unique=False),
+            field=fields.TextField(default='', unique=False, db_default=''),
         ),
         ops.AddField(
             model_name='Notice',
@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Notice',
             name='cover_type',
-            field=fields.CharField(default='', max_length=32),
+            field=fields.CharField(default='', max_length=32, db_default=''),
         ),
         ops.AddField(
             model_name='Slot',
@@ -69,6 +69,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Slot',
             name='closed_reason',
-            field=fields.CharField(default='', max_length=200),
+            field=fields.CharField(default='', max_length=200, db_default=''),
         ),
     ]

@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0010_slot_details')]
+    dependencies = [('core', '0011_guided_flows')]
 
     initial = False
 

@@ -189,7 +189,9 @@ _CONSOLE_ONLY_STATUS = {"capacity_below_booked", "no_show_not_confirmed", "no_sh
                         "not_today", "already_checked_in", "invalid_qr",
                         # the community assistance adviser's queue and the accounts page
                         "referral_bad_outcome", "referral_bad_text", "referral_claimed",
-                        "referral_closed", "referral_not_yours", "adviser_streets"}
+                        "referral_closed", "referral_not_yours", "adviser_streets",
+                        # counter
+                        "no_show_not_ended", "cancel_checked_in"}
 
 
 def test_messages_fill_their_params() -> None:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import multiprocessing
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,38 @@ def test_dev_defaults_create_and_keep_a_private_secret(tmp_path: Path) -> None:
     assert first.database_url == f"sqlite://{tmp_path / 'baoshan.sqlite3'}"
     assert first.wechat_api_base_url == "https://api.weixin.qq.com"
     assert first.rate_limit_per_address == 600
+
+
+def _key_of(var_dir: str) -> str:
+    return load_settings({"BAOSHAN_VAR_DIR": var_dir}).secret_key
+
+
+def _start_together(var_dir: str, barrier: Any, out: Any) -> None:
+    barrier.wait()
+    out.put(_key_of(var_dir))
+
+
+def test_processes_starting_together_on_a_fresh_install_share_one_key(tmp_path: Path) -> None:
+    # A server and `baoshan ask` started at once used to write two keys: one process then
+    # encrypted with a key that no file kept.
+    ctx = multiprocessing.get_context("fork")
+    barrier, out = ctx.Barrier(12), ctx.Queue()
+    procs = [ctx.Process(target=_start_together, args=(str(tmp_path), barrier, out))
+             for _ in range(12)]
+    for p in procs:
+        p.start()
+    keys = [out.get(timeout=30) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    assert len(set(keys)) == 1
+    assert (tmp_path / "secret_key").read_text(encoding="ascii").strip() == keys[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temporary files left
+
+
+def test_a_short_key_file_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("short", encoding="ascii")
+    key = _key_of(str(tmp_path))
+    assert len(key) >= 32 and _key_of(str(tmp_path)) == key
 
 
 @pytest.mark.parametrize("secret", [None, "", "changeme", "dev-placeholder-secret-key-aaaaaaaaaaaaaaa",
