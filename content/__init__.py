@@ -18,6 +18,7 @@ from content import (  # noqa: F401 - imported for the routes they register on b
     login,
     notices,
     public,
+    referrals,
     simulator,
     tomb,
     urgent,

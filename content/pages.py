@@ -53,6 +53,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/console/day", "每日名单", ("registrar",)),
     ("/console/bookings/find", "查找预约", ("registrar",)),
     ("/console/settings", "设置", ("editor", "registrar")),
+    ("/console/referrals", "救助顾问", ("adviser",)),
     ("/console/staff", "账号", ("admin",)),
     ("/console/audit", "操作日志", ("admin",)),
 )

@@ -15,7 +15,10 @@ What goes, and when:
   nullable and a schema change was not worth it);
 - unanswered questions: ``settings.retention_unanswered_days`` after they were asked
   (``core.unanswered.purge_unanswered``); crisis messages kept for staff follow-up and answers
-  kept for staff review likewise (``core.urgent.purge``, ``core.answer_review.purge``).
+  kept for staff review likewise (``core.urgent.purge``, ``core.answer_review.purge``);
+- referrals to the community assistance adviser: ``settings.retention_referral_days`` (default a
+  year) after they were closed, row and staff notes deleted, one anonymous tally line kept for the
+  counts (``core.referral_stats.erase_closed``).
 
 Erasure is idempotent (an erased row has an empty ``personal_enc`` and is never picked again) and
 done in batches of ``BATCH`` rows, each its own short transaction, so a first run over years of
@@ -39,7 +42,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from core import answer_review, flows, tz, urgent
+from core import answer_review, flows, referral_stats, tz, urgent
 from core.models import (
     Booking,
     BookingClaim,
@@ -83,6 +86,7 @@ class RetentionReport:
     urgent: int = 0
     reviews: int = 0
     guided_flows: int = 0
+    referrals: int = 0
 
 
 def erased_masked(masked: Any) -> dict[str, Any]:
@@ -179,6 +183,8 @@ async def run_retention(settings: Settings, now: datetime, *, batch_size: int = 
         reviews=await answer_review.purge(now - timedelta(days=settings.retention_unanswered_days)),
         # The 政策找人 self-check's answers: gone once the flow expired (30 minutes).
         guided_flows=await flows.purge_expired(now, batch_size),
+        referrals=await referral_stats.erase_closed(
+            now - timedelta(days=settings.retention_referral_days), batch_size),
     )
     log.info("retention done", extra=asdict(report))  # counts only, never a row's content
     return report

@@ -16,6 +16,7 @@ from core.models.booking import (
 from core.models.content import CharityCampaign, Notice
 from core.models.flows import GuidedFlowState
 from core.models.kb import KbEntry, UnansweredQuestion
+from core.models.referral import Referral, ReferralEvent, ReferralTally
 from core.models.review import AnswerReview
 from core.models.staff import StaffSession, StaffUser
 from core.models.system import AuditLog, DailyCount, Setting
@@ -38,6 +39,9 @@ __all__ = [
     "Notice",
     "Notification",
     "RateCounter",
+    "Referral",
+    "ReferralEvent",
+    "ReferralTally",
     "Setting",
     "Slot",
     "StaffSession",
