@@ -172,6 +172,7 @@ async def _clean_tables() -> None:
               "wechat_user_state", "wechat_follower",
               "content_notice", "content_campaign", "daily_count", "kb_unanswered", "audit_log",
               "urgent_message", "answer_review",
-              "kb_entry", "setting"]
+              "kb_entry", "setting",
+              "guide_step", "guide"]
     for table in tables:
         await conn.execute_script(f'DELETE FROM "{table}"')

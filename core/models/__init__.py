@@ -13,6 +13,7 @@ from core.models.booking import (
     WaitlistEntry,
 )
 from core.models.content import CharityCampaign, Notice
+from core.models.guide import Guide, GuideStep
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.review import AnswerReview
 from core.models.staff import StaffSession, StaffUser
@@ -27,6 +28,8 @@ __all__ = [
     "BookingClaim",
     "CharityCampaign",
     "DailyCount",
+    "Guide",
+    "GuideStep",
     "IdempotencyKey",
     "KbEntry",
     "MiniappSession",
