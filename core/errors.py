@@ -109,6 +109,8 @@ STATUS: dict[str, int] = {
     "invalid_code": 401, "wechat_unavailable": 503,
     # knowledge search and the public notices API
     "empty_query": 400, "invalid_limit": 400, "kb_unavailable": 503,
+    # --- guides ---
+    "guide_not_found": 404, "guide_video_missing": 404, "range_not_satisfiable": 416,
 }
 
 # Params that travel as response headers rather than in the body.

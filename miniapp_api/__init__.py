@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from miniapp_api import blueprint, bookings, catalog, search, session, waitlist
+from miniapp_api import blueprint, bookings, catalog, guides, search, session, waitlist
 
-bp = Blueprint.group(blueprint.bp, search.bp)
+bp = Blueprint.group(blueprint.bp, search.bp, guides.bp)
 
-__all__ = ["bookings", "bp", "catalog", "search", "session", "waitlist"]
+__all__ = ["bookings", "bp", "catalog", "guides", "search", "session", "waitlist"]
