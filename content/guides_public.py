@@ -83,8 +83,10 @@ async def step_video(request: Request, guide_id: str, step_id: int) -> HTTPRespo
     return await send_video(request, path, _VIDEO_CACHE)
 
 
-async def send_video(request: Request, path: Path, cache: str) -> HTTPResponse | ResponseStream:
-    """The whole file (200) or the one range asked for (206); 416 for a range it does not have."""
+async def send_video(request: Request, path: Path, cache: str,
+                     stream: bool = True) -> HTTPResponse | ResponseStream:
+    """The whole file (200; streamed unless ``stream`` is false) or the one range asked for
+    (206); 416 for a range it does not have."""
     size = (await asyncio.to_thread(path.stat)).st_size
     headers = {"Accept-Ranges": "bytes", "Cache-Control": cache, "X-Content-Type-Options": "nosniff",
                "Content-Security-Policy": "default-src 'none'"}
@@ -92,6 +94,9 @@ async def send_video(request: Request, path: Path, cache: str) -> HTTPResponse |
         wanted = ranges.parse(request.headers.get("range"), size)
     except ranges.Unsatisfiable:
         return raw(b"", status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    if wanted is None and not stream:
+        body = await asyncio.to_thread(_read, path, 0, size)
+        return raw(body, content_type="video/mp4", headers=headers)
     if wanted is None:
         return await file_stream(path, chunk_size=64 * 1024, mime_type="video/mp4",
                                  headers=headers)

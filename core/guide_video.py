@@ -86,7 +86,7 @@ async def attach_upload(actor: audit.Actor, guide_id: str, step_id: int, title: 
         raise GuideError("guide_video_not_mp4", field="video")
     name = await asyncio.to_thread(_write, var_dir, data)
     try:
-        found, old = await _point(actor, guide_id, step_id, "guide.video_upload",
+        found, old = await _point(actor, guide_id, step_id,
                                   kind="file", title=title, url="", file=name, size=len(data))
     except BaseException:
         await delete_file(var_dir, name)
@@ -102,19 +102,19 @@ async def attach_link(actor: audit.Actor, guide_id: str, step_id: int, title: st
     if not url.startswith("https://") or len(url) > URL_MAX or any(c.isspace() for c in url) \
             or any(c in url for c in "<>\"'"):
         raise GuideError("guide_video_bad_url", field="video_url")
-    found, old = await _point(actor, guide_id, step_id, "guide.video_link",
+    found, old = await _point(actor, guide_id, step_id,
                               kind="link", title=title, url=url, file="", size=0)
     await delete_file(var_dir, old)
     return found
 
 
 async def remove_video(actor: audit.Actor, guide_id: str, step_id: int, var_dir: Path) -> None:
-    _, old = await _point(actor, guide_id, step_id, "guide.video_remove",
+    _, old = await _point(actor, guide_id, step_id,
                           kind="", title="", url="", file="", size=0)
     await delete_file(var_dir, old)
 
 
-async def _point(actor: audit.Actor, guide_id: str, step_id: int, action: str, *, kind: str,
+async def _point(actor: audit.Actor, guide_id: str, step_id: int, *, kind: str,
                  title: str, url: str, file: str, size: int) -> tuple[GuideStep, str]:
     """Sets the step's video; returns it and the name of the file it no longer uses ("")."""
     async with in_transaction() as conn:
@@ -128,6 +128,8 @@ async def _point(actor: audit.Actor, guide_id: str, step_id: int, action: str, *
         await found.save(using_db=conn)
         after = {**step_snapshot(found), "video_title": found.video_title,
                  "video_url": found.video_url, "video_size": found.video_size}
-        await audit.record(actor, action, f"{guide.id}#{found.id}", before=before, after=after,
-                           conn=conn)
+        # The action follows from what is set: a file (upload), a link, or neither (removal).
+        await audit.record(actor, "guide.video_upload" if file else
+                           "guide.video_link" if url else "guide.video_remove",
+                           f"{guide.id}#{found.id}", before=before, after=after, conn=conn)
     return found, old if old != file else ""
