@@ -84,3 +84,21 @@ async def test_staff_edits_steps_and_publishing_with_audit(app: Sanic) -> None:
         await guides.save_step("editor1", "social-group-setup", (await GuideStep.filter(
             guide_id=gid).first()).id, SaveStep("x", "", (), ()))  # type: ignore[union-attr]
     assert missing.value.code == "guide_step_not_found"  # a step of another guide
+
+
+async def test_questions_pick_a_guide_or_a_step_only_in_the_domain(app: Sanic) -> None:
+    from core import guide_match
+
+    await guide_seed.seed_if_empty()
+    views = [v for g in await guides.published_guides()
+             if (v := await guides.get_guide(g.id)) is not None]
+    found, step = guide_match.pick("成立社会组织要什么材料", views)
+    assert [g.id for g in found] == ["social-group-setup", "private-non-enterprise-setup"]
+    assert step is None
+    found, step = guide_match.pick("民非名称核准怎么办", views)
+    assert [g.id for g in found] == ["private-non-enterprise-setup"]
+    assert step is not None and step.number == 2
+    found, step = guide_match.pick("社会组织变更登记要什么材料", views)
+    assert found[0].id == "social-org-change"
+    assert guide_match.pick("公司名称核准怎么办", views) == ([], None)  # another department's
+    assert guide_match.pick("车辆年检怎么办", views) == ([], None)

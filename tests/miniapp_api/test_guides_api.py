@@ -46,3 +46,14 @@ async def test_one_guide_with_steps_materials_and_video(client: httpx.AsyncClien
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "guide_not_found"
     long_id = await client.get("/api/v1/guides/" + "x" * 300)
     assert long_id.status_code == 404
+
+
+async def test_the_public_search_answers_with_the_guide_as_the_bot_does(
+        client: httpx.AsyncClient) -> None:
+    await guide_seed.seed_if_empty()
+    r = await client.get("/api/v1/knowledge/search", params={"q": "成立社会组织要什么材料"})
+    body = r.json()
+    assert r.status_code == 200 and body["answered"] and body["intent"] == "guide"
+    assert "/guides/social-group-setup" in body["reply"]
+    plain = (await client.get("/api/v1/knowledge/search", params={"q": "结婚登记要带什么"})).json()
+    assert plain["intent"] == "answer"
