@@ -131,7 +131,8 @@ class PersonIn(BaseModel):
 class BookingIn(BaseModel):
     """Per service: marriage_registration / collective_ceremony take party_a, party_b and phone;
     eco_burial_consultation takes name, phone and burial_type; charity_event takes name, phone
-    and party_size (1-5)."""
+    and party_size (1-5); social_org_consultation takes name, phone and an optional topic
+    (setup, change, annual_report, other)."""
 
     slot_id: int
     party_a: PersonIn | None = None
@@ -140,6 +141,7 @@ class BookingIn(BaseModel):
     name: str | None = None
     burial_type: str | None = None
     party_size: int | None = None
+    topic: str | None = None
 
 
 class RescheduleIn(BaseModel):

@@ -40,6 +40,8 @@ async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
         return [f"ceremony:{slot.id}:{h}" for h in hashes]  # one place per couple per ceremony
     if application.service == rules.CHARITY:
         return [f"charity:{slot.id}:u{user_id}"]
+    if application.service == rules.SOCIAL_ORG:
+        return [f"socialorg:u{user_id}"]  # one active consultation per resident, any slot
     # Eco-burial: at most MAX_ECO_ACTIVE active consultations per user, as numbered claims.
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     held = set(cast(list[str], await BookingClaim.filter(key__startswith=f"eco:u{user_id}:")
