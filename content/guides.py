@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sanic import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, redirect
 from sanic_ext import openapi
 
 from content.auth import session_staff
@@ -36,6 +36,11 @@ def _lines(request: Request, name: str) -> tuple[str, ...]:
 
 def _url(guide_id: str) -> str:
     return f"/console/guides/{guide_id}"
+
+
+def _done(guide_id: str, code: str, step_id: int) -> HTTPResponse:
+    """Back to the step just changed, with the confirmation (the query before the fragment)."""
+    return redirect(f"{_url(guide_id)}?done={code}#step-{step_id}")
 
 
 def _step_id(raw: int) -> int:
@@ -99,7 +104,7 @@ def _step_cmd(request: Request) -> SaveStep:
 @staff_required("editor")
 async def step_create(request: Request, guide_id: str) -> HTTPResponse:
     saved = await guides.save_step(request.ctx.staff, guide_id, None, _step_cmd(request))
-    return done_redirect(f"{_url(guide_id)}#step-{saved.id}", "guide_step_saved")
+    return _done(guide_id, "guide_step_saved", saved.id)
 
 
 @bp.post("/console/guides/<guide_id:str>/steps/<step_id:int>")
@@ -110,13 +115,13 @@ async def step_change(request: Request, guide_id: str, step_id: int) -> HTTPResp
     action = posted(request).get("action") or "save"
     if action in ("up", "down"):
         await guides.move_step(actor, guide_id, step_id, -1 if action == "up" else 1)
-        return done_redirect(f"{_url(guide_id)}#step-{step_id}", "guide_step_saved")
+        return _done(guide_id, "guide_step_saved", step_id)
     if action == "delete":
         video = await guides.delete_step(actor, guide_id, step_id)
         await guide_video.delete_file(request.app.ctx.settings.var_dir, video)
         return done_redirect(_url(guide_id), "guide_step_deleted")
     await guides.save_step(actor, guide_id, step_id, _step_cmd(request))
-    return done_redirect(f"{_url(guide_id)}#step-{step_id}", "guide_step_saved")
+    return _done(guide_id, "guide_step_saved", step_id)
 
 
 async def _editor_signed_in(request: Request) -> bool:
@@ -138,7 +143,7 @@ async def step_video_change(request: Request, guide_id: str, step_id: int) -> HT
     title = _text(request, "video_title")
     if action == "remove":
         await guide_video.remove_video(actor, guide_id, step_id, var_dir)
-        return done_redirect(f"{_url(guide_id)}#step-{step_id}", "guide_video_removed")
+        return _done(guide_id, "guide_video_removed", step_id)
     if action == "link":
         await guide_video.attach_link(actor, guide_id, step_id, title, _text(request, "video_url"),
                                       var_dir)
@@ -146,7 +151,7 @@ async def step_video_change(request: Request, guide_id: str, step_id: int) -> HT
         upload = request.files.get("video") if request.files else None
         data = bytes(upload.body) if upload is not None else b""
         await guide_video.attach_upload(actor, guide_id, step_id, title, data, var_dir)
-    return done_redirect(f"{_url(guide_id)}#step-{step_id}", "guide_video_saved")
+    return _done(guide_id, "guide_video_saved", step_id)
 
 
 @bp.get("/console/guides/<guide_id:str>/steps/<step_id:int>/video")
