@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from core import guides
 from core.guides import GuideView, StepView
+from core.models import GuideStep
 from knowledge.normalise import clean
 
 log = logging.getLogger("baoshan.guides")
@@ -96,13 +97,10 @@ def guides_reply(found: Sequence[GuideView], contacts: Mapping[str, str] | None,
 
 
 async def _published_views() -> list[GuideView]:
+    """Every published guide with its steps, in two queries."""
     rows = await guides.published_guides()
-    views = []
-    for g in rows:
-        view = await guides.get_guide(g.id)
-        if view is not None:
-            views.append(view)
-    return views
+    steps = await GuideStep.filter(guide_id__in=[g.id for g in rows]) if rows else []
+    return [guides.view_of(g, [s for s in steps if s.guide_id == g.id]) for g in rows]
 
 
 async def answer(text: str, contacts: Mapping[str, str] | None, base_url: str) -> GuideAnswer | None:

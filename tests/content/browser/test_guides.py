@@ -57,6 +57,10 @@ def test_a_guide_with_a_video_reads_well_on_a_phone(site: Site, browser, page_as
                                 return [r.status, r.headers.get('content-range'),
                                         (await r.arrayBuffer()).byteLength]; }""", src)
         assert status[0] == 206 and status[1].startswith("bytes 0-99/") and status[2] == 100
+        whole = resident.evaluate(
+            """async (src) => { const r = await fetch(src);
+                                return [r.status, (await r.arrayBuffer()).byteLength]; }""", src)
+        assert whole == [200, video.stat().st_size]  # streamed whole from the real server
         resident.locator("#step-4").scroll_into_view_if_needed()
         _shot(resident, "60-guide-phone-390")
         resident.goto("/guides")
