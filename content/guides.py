@@ -15,7 +15,7 @@ from sanic_ext import openapi
 from content.auth import session_staff
 from content.blueprint import SESSION_COOKIE, bp, staff_required
 from content.guides_public import send_video
-from content.pages import done_redirect, flash, page, posted
+from content.pages import done_redirect, flash, page, posted, say
 from core import guide_video, guides, limits, request_ctx
 from core.guides import GuideError, SaveGuide, SaveStep
 from core.models import GuideStep
@@ -117,11 +117,26 @@ async def step_change(request: Request, guide_id: str, step_id: int) -> HTTPResp
         await guides.move_step(actor, guide_id, step_id, -1 if action == "up" else 1)
         return _done(guide_id, "guide_step_saved", step_id)
     if action == "delete":
+        if posted(request).get("confirm") != "1":
+            return await _delete_confirm(request, guide_id, step_id)
         video = await guides.delete_step(actor, guide_id, step_id)
         await guide_video.delete_file(request.app.ctx.settings.var_dir, video)
         return done_redirect(_url(guide_id), "guide_step_deleted")
     await guides.save_step(actor, guide_id, step_id, _step_cmd(request))
     return _done(guide_id, "guide_step_saved", step_id)
+
+
+async def _delete_confirm(request: Request, guide_id: str, step_id: int) -> HTTPResponse:
+    """Deleting a step (and its uploaded video) cannot be undone: the console's confirm page
+    first (issue #14), after the same refusal the deletion would give."""
+    step = await GuideStep.get_or_none(id=step_id, guide_id=guide_id)
+    if step is None:
+        raise GuideError("guide_step_not_found")
+    return page("confirm.html", staff=request.ctx.staff, title=say("confirm.guide_step_delete.title"),
+                message=say("confirm.guide_step_delete", {"title": step.title}), details=[],
+                action=f"/console/guides/{guide_id}/steps/{step_id}", fields=[("action", "delete")],
+                button=say("confirm.guide_step_delete.button"),
+                final=say("confirm.slot_close.final"), back=f"{_url(guide_id)}#step-{step_id}")
 
 
 async def _editor_signed_in(request: Request) -> bool:

@@ -256,5 +256,8 @@ GUIDES: dict[str, str] = {
     "audit_field.order": "步骤顺序", "audit_field.video_title": "视频标题",
     "audit_field.video_url": "视频链接", "audit_field.video_size": "视频大小",
     "audit.target.guide": "办事指南 {title}",
+    "confirm.guide_step_delete.title": "确认删除步骤",
+    "confirm.guide_step_delete": "删除步骤“{title}”：居民将不再看到这一步，已上传的网办小视频一并删除。",
+    "confirm.guide_step_delete.button": "确认删除",
 }
 STAFF.update(GUIDES)

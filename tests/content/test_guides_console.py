@@ -149,3 +149,21 @@ def test_mp4_recognised_by_its_ftyp_box_not_its_name() -> None:
     heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 100
     assert not guide_video.is_mp4(heic)  # a photo in the same container
     assert not guide_video.is_mp4(b"\x00\x00\x00\x18ftyp")
+
+
+async def test_deleting_a_step_asks_first_and_takes_its_video(app: Sanic,
+                                                              console: ConsoleFactory) -> None:
+    await guide_seed.seed_if_empty()
+    editor = await console("editor")
+    step = await _step(4)
+    await editor.post(f"/console/guides/{GID}/steps/{step.id}/video", {"action": "upload"},
+                      files={"video": ("v.mp4", FTYP + os.urandom(1000), "video/mp4")})
+    assert len(_stored(app)) == 1
+    asked = await editor.post(f"/console/guides/{GID}/steps/{step.id}", {"action": "delete"})
+    assert asked.status_code == 200 and "确认删除步骤" in asked.text and step.title in asked.text
+    assert await GuideStep.filter(id=step.id).exists()
+    done = await editor.post(f"/console/guides/{GID}/steps/{step.id}",
+                             {"action": "delete", "confirm": "1"})
+    assert done.status_code == 302 and "done=guide_step_deleted" in done.headers["location"]
+    assert not await GuideStep.filter(id=step.id).exists() and _stored(app) == []
+    assert await AuditLog.filter(action="guide.step_delete", actor=editor.username).exists()

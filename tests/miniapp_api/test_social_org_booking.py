@@ -42,3 +42,9 @@ async def test_one_active_consultation_per_resident(client: httpx.AsyncClient, l
     assert cancel.status_code == 200
     later = await client.post(f"{API}/bookings", json={**body, "slot_id": second.id}, headers=auth)
     assert later.status_code == 201
+
+
+async def test_asking_to_book_it_is_a_booking_intent(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/api/v1/knowledge/search",
+                             params={"q": "我想预约社会组织登记咨询"})).json()
+    assert body["intent"] == "booking" and "社会组织登记咨询" in body["reply"]
