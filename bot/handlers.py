@@ -36,7 +36,7 @@ async def answer_text(text: str, user: str, ctx: Context) -> Reply:
                                   else "wechat")  # type: ignore[assignment]
     decision = await answering.decide(text, channel=channel, kb=ctx.kb, user=user,
                                       store=ctx.conversation(user), notices=ctx.latest_notice,
-                                      guided=ctx.guided(user))
+                                      guided=ctx.guided(user), guides=ctx.guide_answer)
     return render_decision(decision, ctx)
 
 

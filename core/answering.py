@@ -7,7 +7,8 @@ command as text.
 
 The order matters: a person in crisis gets help before anything else (never a numbered list);
 then a request for a person, a numbered pick of the suggestions just offered, a booking intent,
-the newest notice, a thumbs-down on the answer just given, and only then the knowledge base,
+the newest notice, a 社会组织 guide or one of its steps (``core.guide_match``), a thumbs-down on
+the answer just given, and only then the knowledge base,
 with the conversation's topic for follow-ups that name no service (``core.conversation``).
 """
 
@@ -32,6 +33,7 @@ from core.answer_words import (
 )
 from core.conversation import ConversationStore, Topic, context_queries, names_service
 from core.flows import Guided
+from core.guide_match import GuideAnswer
 from knowledge import crisis
 from knowledge.entries import Entry
 from knowledge.matcher import Hit, Index, Result
@@ -41,10 +43,12 @@ log = logging.getLogger("baoshan.answering")
 
 Channel = Literal["wechat", "api", "cli", "simulator"]
 NoticeSource = Callable[[], Awaitable["dict[str, str] | None"]]
+# The guide answering a question (core.guide_match.answer, bound to the contacts and base URL).
+GuideSource = Callable[[str], Awaitable["GuideAnswer | None"]]
 REVIEW_MARGIN = answer_review.REVIEW_MARGIN
 PICK_NUMBERS = {"1": 1, "2": 2, "3": 3}
 # Intents whose reply is a definite answer (the API's ``answered``).
-_ANSWERING = frozenset({"answer", "suggestion_pick", "booking", "notice"})
+_ANSWERING = frozenset({"answer", "suggestion_pick", "booking", "notice", "guide"})
 
 
 class Knowledge(Protocol):
@@ -63,7 +67,7 @@ class Knowledge(Protocol):
 class Decision:
     """What a resident is told, before any channel's rendering."""
 
-    # crisis | guided | transfer | suggestion_pick | booking | notice | feedback
+    # crisis | guided | transfer | suggestion_pick | booking | notice | guide | feedback
     # | answer | suggest | out_of_scope | smalltalk | unknown
     intent: str
     reply: str
@@ -73,6 +77,7 @@ class Decision:
     booking: BookingIntent | None = None
     notice: dict[str, str] | None = None  # title, description, url
     follow_up: bool = False  # answered with the conversation's topic
+    guide: GuideAnswer | None = None  # the guide (and step) that answered
 
     @property
     def answered(self) -> bool:
@@ -131,15 +136,17 @@ def _detect_crisis(text: str) -> crisis.Crisis | None:
 
 async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
                  store: ConversationStore | None = None, notices: NoticeSource | None = None,
-                 record: bool = True, limit: int = 3, guided: Guided | None = None) -> Decision:
+                 record: bool = True, limit: int = 3, guided: Guided | None = None,
+                 guides: GuideSource | None = None) -> Decision:
     """What to tell a resident who wrote ``text`` on ``channel``.
 
     ``user`` identifies the asker for the staff lists (only ever stored as a keyed hash);
     ``store`` is the asker's conversation (numbered picks, topic, thumbs-down), None where a
-    channel has none; ``notices`` gives the newest notice; with ``record`` false (a staff trial
-    on the command line) nothing is written for staff. ``guided`` is the asker's guided flows
-    (``core.flows``: the 政策找人 self-check), None where a channel has none: after the crisis
-    check, a flow under way (or started by this message) takes the message.
+    channel has none; ``notices`` gives the newest notice; ``guides`` the 社会组织 guide a
+    question is about (a guide's summary and link, or one of its steps); with ``record`` false (a
+    staff trial on the command line) nothing is written for staff. ``guided`` is the asker's
+    guided flows (``core.flows``: the 政策找人 self-check), None where a channel has none: after
+    the crisis check, a flow under way (or started by this message) takes the message.
     """
     stripped = text.strip()
     # Before everything else, matching included: a person in crisis gets help, never a list.
@@ -178,6 +185,9 @@ async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
         if notice:
             return Decision("notice", notice_reply(notice), notice=notice)
         return Decision("notice", REPLIES["no_notice"])
+    guide = await guides(stripped) if guides else None
+    if guide:
+        return Decision("guide", guide.reply, guide=guide)
     topic = await store.topic() if store is not None else None
     if topic and is_thumbs_down(stripped, cleaned):
         if record:

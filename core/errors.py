@@ -117,6 +117,8 @@ STATUS: dict[str, int] = {
     "consent_required": 422, "referral_not_found": 404, "referral_limit": 409, "referral_closed": 409,
     "referral_claimed": 409, "referral_not_yours": 409, "referral_bad_text": 422,
     "referral_bad_outcome": 422, "adviser_streets": 422,
+    # --- guides ---
+    "guide_not_found": 404, "guide_video_missing": 404, "range_not_satisfiable": 416,
 }
 
 # Params that travel as response headers rather than in the body.

@@ -132,3 +132,13 @@ REFERRAL: dict[str, str] = {
 }
 
 RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **TOMB, **REFERRAL}
+
+# --- guides ---
+# 社会组织办事指南: the public API and pages (content/guides_public.py, miniapp_api/guides.py).
+GUIDES: dict[str, str] = {
+    "guide_not_found": "该办事指南不存在或已下线。",
+    "guide_public_missing": "该办事指南不存在或已下线。您可以在“宝山民政”公众号中直接输入问题咨询。",
+    "guide_video_missing": "该视频不存在或已移除。",
+    "range_not_satisfiable": "请求的范围无效。",
+}
+RESIDENTS.update(GUIDES)

@@ -303,3 +303,45 @@ REFERRAL: dict[str, str] = {
 }
 
 STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT, **WORDS, **REFERRAL}
+
+# --- guides ---
+# 社会组织办事指南 (core.guides, core.guide_video, content/guides.py), with their audit labels.
+GUIDES: dict[str, str] = {
+    "guide_not_found": "找不到该办事指南。",
+    "guide_step_not_found": "找不到该步骤，可能已被删除。",
+    "guide_title_required": "请填写指南标题。",
+    "guide_title_too_long": "标题最多120字。",
+    "guide_summary_too_long": "摘要最多500字。",
+    "guide_detail_too_long": "步骤说明最多5000字。",
+    "guide_list_too_long": "材料最多30项、每项200字以内，关键词最多30个，来源最多500字。",
+    "guide_step_title_required": "请填写步骤标题。",
+    "guide_too_many_steps": "一个指南最多30个步骤。",
+    "guide_no_steps": "指南还没有步骤，不能发布。",
+    "guide_bad_date": "核对日期格式不对，请写成 2026-12-03 这样的格式。",
+    "guide_video_not_mp4": "上传的文件不是MP4视频（按文件内容检查，改扩展名无效），请导出为MP4后再上传。",
+    "guide_video_too_large": "视频超过20MB，请压缩后再上传，或改用视频号链接。",
+    "guide_video_empty": "请选择要上传的MP4视频文件。",
+    "guide_video_bad_url": "视频链接须以 https:// 开头，例如视频号或网页的地址。",
+    "guide_video_title_too_long": "视频标题最多120字。",
+    "done.guide_saved": "指南已保存。",
+    "done.guide_published": "指南已发布，居民可以看到。",
+    "done.guide_unpublished": "指南已下线，居民看不到它。",
+    "done.guide_step_saved": "步骤已保存。",
+    "done.guide_step_deleted": "步骤已删除。",
+    "done.guide_video_saved": "网办小视频已保存。",
+    "done.guide_video_removed": "网办小视频已移除。",
+    "audit.guide.update": "修改办事指南", "audit.guide.publish": "发布办事指南",
+    "audit.guide.unpublish": "下线办事指南", "audit.guide.step_create": "新增指南步骤",
+    "audit.guide.step_update": "修改指南步骤", "audit.guide.step_move": "调整步骤顺序",
+    "audit.guide.step_delete": "删除指南步骤", "audit.guide.video_upload": "上传网办小视频",
+    "audit.guide.video_link": "设置网办小视频链接", "audit.guide.video_remove": "移除网办小视频",
+    "audit_field.summary": "摘要", "audit_field.sources": "来源", "audit_field.reviewed_on": "核对日期",
+    "audit_field.position": "顺序", "audit_field.materials": "材料", "audit_field.video": "视频",
+    "audit_field.order": "步骤顺序", "audit_field.video_title": "视频标题",
+    "audit_field.video_url": "视频链接", "audit_field.video_size": "视频大小",
+    "audit.target.guide": "办事指南 {title}",
+    "confirm.guide_step_delete.title": "确认删除步骤",
+    "confirm.guide_step_delete": "删除步骤“{title}”：居民将不再看到这一步，已上传的网办小视频一并删除。",
+    "confirm.guide_step_delete.button": "确认删除",
+}
+STAFF.update(GUIDES)

@@ -15,6 +15,7 @@ from core.models.booking import (
 )
 from core.models.content import CharityCampaign, Notice
 from core.models.flows import GuidedFlowState
+from core.models.guide import Guide, GuideStep
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.referral import Referral, ReferralEvent, ReferralTally
 from core.models.review import AnswerReview
@@ -31,6 +32,8 @@ __all__ = [
     "BookingLookup",
     "CharityCampaign",
     "DailyCount",
+    "Guide",
+    "GuideStep",
     "GuidedFlowState",
     "IdempotencyKey",
     "KbEntry",
