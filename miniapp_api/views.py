@@ -7,6 +7,7 @@ from datetime import datetime
 
 from core.booking import codes
 from core.booking.rules import DEFAULT_RULES
+from core.booking.slots import places_left
 from core.crypto import FieldCipher
 from core.models import Booking, Slot, WaitlistEntry
 from core.tz import SHANGHAI
@@ -26,7 +27,7 @@ def stamp(value: datetime) -> str:
 def slot_view(slot: Slot) -> SlotOut:
     return SlotOut(id=slot.id, service=slot.service, title=slot.title,
                    starts_at=stamp(slot.starts_at), ends_at=stamp(slot.ends_at),
-                   capacity=slot.capacity, remaining=max(0, slot.capacity - slot.booked),
+                   capacity=slot.capacity, remaining=places_left(slot),
                    opens_at=local(slot.opens_at))
 
 

@@ -11,6 +11,7 @@ its chance, as before.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -105,3 +106,27 @@ class MarkNoShow(Command):
 class UndoNoShow(Command):
     actor: str
     booking_id: int
+
+
+# --- slots (staff editing and bulk actions on selected slots) ---
+
+class EditSlot(Command):
+    actor: str
+    slot_id: int
+    title: str
+    theme: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class CloseSlots(Command):
+    actor: str
+    slot_ids: tuple[int, ...]
+    reason: str
+
+
+class ChangeCapacities(Command):
+    actor: str
+    slot_ids: tuple[int, ...]
+    capacity: int

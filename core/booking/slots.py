@@ -34,3 +34,9 @@ async def open_slot(service: str, starts_at: datetime, ends_at: datetime, capaci
     return await Slot.create(service=service, title=title or rules.DEFAULT_RULES[service].name,
                              starts_at=starts_at, ends_at=ends_at, capacity=capacity,
                              opens_at=opens_at)
+
+
+def places_left(slot: Slot) -> int:
+    """Places a resident could still take: none once staff have closed the slot (its bookings were
+    closed and their places freed, so capacity - booked alone would show it wide open)."""
+    return 0 if slot.closed_at is not None else max(0, slot.capacity - slot.booked)

@@ -94,12 +94,14 @@ def test_registrar_bulk_opens_checks_in_marks_and_exports(site: Site, page_as) -
     form.locator("textarea[name=windows]").fill("09:00-10:00，14:00 - 15:00")
     form.locator("input[name=capacity]").fill("8")
     assert form.locator("input[name=skip_weekends]").is_checked()
-    form.locator("button[type=submit]").click()
+    form.locator("button[type=submit]").click()  # previews first (#14), then creates
+    page.click("#preview-confirm")
     opened, weekends, holidays, duplicates = _summary(page.inner_text("#bulk-summary"))
     assert weekends == 4 and opened + duplicates + 2 * holidays == 20 and opened > 0
     assert page.locator("table.slots tbody tr").count() >= opened
     shot(page, "31-slots-bulk-result")
     page.locator("#bulk-form button[type=submit]").click()  # the same again: nothing new
+    page.click("#preview-confirm")
     assert _summary(page.inner_text("#bulk-summary"))[0] == 0
 
     page.goto("/console/checkin")
