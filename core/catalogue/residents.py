@@ -81,6 +81,9 @@ PUBLIC: dict[str, str] = {
     # --- slots ---
     "slot_has_bookings": "该时段已有预约，时间和地点不能更改。",
     "ceremony_public_none": "近期暂无已开放报名的集体颁证活动，敬请关注“宝山民政”公众号通知。",
+    "ceremony_coming": "近期集体颁证：\n{lines}",
+    "ceremony_line": "{when} {title}{theme}，剩余 {left} 个名额",
+    "ceremony_line_full": "{when} {title}{theme}，名额已满",
 }
 
 RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC}
