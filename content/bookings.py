@@ -89,12 +89,14 @@ async def list_page(request: Request, *, service: str, first: str, last: str, st
         if not (error or errors):  # a failed bulk action's own error is the one worth showing
             status, error = console_error(exc)
     start = today(now(request))
+    summary = counted_done(request)
     form = bulk or {"service": service or next(iter(names)), "first_day": first, "last_day": last,
                     "windows": "09:00-10:00, 10:00-11:00", "capacity": "10", "opens_at": "",
                     "title": "", "theme": "", "place": "", "age_min": "", "age_max": "",
                     "skip_weekends": True, "skip_holidays": True, "gender_split": False}
     return page("slots_list.html", status, staff=request.ctx.staff,
-                done=flash(request), summary=counted_done(request), names=names, service=service,
+                # A counted confirmation is the summary; flash would show it without its counts.
+                done="" if summary else flash(request), summary=summary, names=names, service=service,
                 first=first, last=last, error=error, errors=errors or {}, bulk=form,
                 preview=preview, selection=selection or {},
                 slots=[slot_view(s, names) for s in slots],
