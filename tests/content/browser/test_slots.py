@@ -116,6 +116,10 @@ def test_bulk_open_previews_then_bulk_capacity_and_close(site: Site, page_as) ->
     assert first.isoformat() in preview and "09:00-10:00、10:00-11:00" in preview
     assert page.locator("table.slots tbody tr", has_text="海葬政策咨询会").count() == 0  # nothing yet
     _shot(page, "71-slots-bulk-preview-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _fits(page, 390)
+    _shot(page, "71-slots-bulk-preview-390")
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.click("#preview-confirm")
     page.wait_for_url(re.compile(r".*done=slot_bulk_opened.*"))
     assert "已开放 4 个号源" in page.inner_text("#bulk-summary")
