@@ -73,9 +73,12 @@ def _selection(request: Request) -> tuple[tuple[int, ...], dict[str, str]]:
 async def _list_error(request: Request, exc: BookingError, back: dict[str, str],
                       form: dict[str, str]) -> HTTPResponse:
     status, text = console_error(exc)
+    # Shown next to the list's own field ("selection_<field>"); the top line points there.
+    # Which slots were ticked has no field of its own: that error is the top line.
+    errors = {f"selection_{exc.field}": text} if exc.field in ("capacity", "reason") else {}
     return await list_page(request, service=back["service"], first=back["from"], last=back["to"],
-                           status=status, error=text, errors={f"selection_{exc.field}": text},
-                           selection=form)
+                           status=status, error=say("slot_fix_fields") if errors else text,
+                           errors=errors, selection=form)
 
 
 @bp.post("/console/slots/bulk-close")
