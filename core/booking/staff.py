@@ -18,10 +18,9 @@ from tortoise.transactions import in_transaction
 
 from core import audit
 from core.booking import capacity
-from core.booking.bulk import SlotLabels, check_capacity, invalid, slot_title
+from core.booking.bulk import check_capacity, invalid
 from core.booking.errors import BookingError
 from core.models import Booking, BookingClaim, Notification, Slot, WaitlistEntry
-from core.tz import SHANGHAI
 
 
 async def _slot_or_error(slot_id: int) -> Slot:
@@ -166,57 +165,3 @@ async def undo_no_show(booking_id: int, *, actor: str | None = None) -> Booking:
                                after={"code": booking.code, "no_show": False}, conn=conn)
     booking.no_show_at = None
     return booking
-
-
-@dataclass(frozen=True)
-class SlotEdit:
-    """A slot as staff want it: labels (title, theme, place) and times (Shanghai, aware)."""
-
-    title: str
-    theme: str
-    place: str
-    starts_at: datetime
-    ends_at: datetime
-
-
-def _when(value: datetime) -> str:
-    return value.astimezone(SHANGHAI).isoformat(timespec="minutes")
-
-
-async def edit_slot(slot_id: int, edit: SlotEdit, *, now: datetime, actor: str | None = None) -> Slot:
-    """Renames, re-themes, moves or re-places an open slot. Residents who booked chose its time and
-    place, so those change only while nobody holds a place (the UPDATE's ``booked=0`` decides,
-    so a booking racing the edit either lands first and blocks the move, or sees the new time);
-    title and theme can always change. An empty title means the service's own name."""
-    labels = SlotLabels(edit.title, edit.theme, edit.place).checked()
-    slot = await _slot_or_error(slot_id)
-    if slot.closed_at is not None:
-        raise BookingError("slot_closed")
-    title = await slot_title(slot.service, labels)
-    if edit.ends_at <= edit.starts_at:
-        raise invalid("ends_at", "结束时间应晚于开始时间")
-    moved = edit.starts_at != slot.starts_at or edit.ends_at != slot.ends_at
-    if moved and edit.starts_at <= now:
-        raise invalid("starts_at", "新的开始时间应晚于现在")
-    before = {"title": slot.title, "theme": slot.theme, "place": slot.place,
-              "starts_at": _when(slot.starts_at), "ends_at": _when(slot.ends_at)}
-    after = {"title": title, "theme": labels.theme, "place": labels.place,
-             "starts_at": _when(edit.starts_at), "ends_at": _when(edit.ends_at)}
-    changed = {k for k in after if after[k] != before[k]}
-    if not changed:
-        return slot
-    async with in_transaction() as conn:
-        query = Slot.filter(id=slot_id, closed_at__isnull=True)
-        if changed & {"starts_at", "ends_at", "place"}:
-            query = query.filter(booked=0)
-        if not await query.update(title=title, theme=labels.theme, place=labels.place,
-                                  starts_at=edit.starts_at, ends_at=edit.ends_at):
-            fresh = await _slot_or_error(slot_id)
-            if fresh.closed_at is not None:
-                raise BookingError("slot_closed")
-            raise BookingError("slot_has_bookings", field="starts_at", booked=fresh.booked)
-        if actor is not None:
-            await audit.record(actor, "slot.edit", f"slot:{slot_id}",
-                               before={k: before[k] for k in sorted(changed)},
-                               after={k: after[k] for k in sorted(changed)}, conn=conn)
-    return await _slot_or_error(slot_id)

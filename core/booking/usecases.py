@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sanic import Request
 
-from core.booking import checkin, many, service, staff
+from core.booking import checkin, many, service, slot_edit, staff
 from core.booking import waitlist as waitlists
 from core.booking.commands import (
     Book,
@@ -93,8 +93,8 @@ class Bookings:
         return await staff.close_slot(cmd.slot_id, cmd.reason, now=self.clock(), actor=cmd.actor)
 
     async def edit_slot(self, cmd: EditSlot) -> Slot:
-        edit = staff.SlotEdit(cmd.title, cmd.theme, cmd.place, cmd.starts_at, cmd.ends_at)
-        return await staff.edit_slot(cmd.slot_id, edit, now=self.clock(), actor=cmd.actor)
+        edit = slot_edit.SlotEdit(cmd.title, cmd.theme, cmd.place, cmd.starts_at, cmd.ends_at)
+        return await slot_edit.edit_slot(cmd.slot_id, edit, now=self.clock(), actor=cmd.actor)
 
     async def close_slots(self, cmd: CloseSlots) -> tuple[int, int]:
         """(slots closed, bookings closed); each slot as ``close_slot`` closes one, audited."""
