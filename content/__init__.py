@@ -22,6 +22,7 @@ from content import (  # noqa: F401 - imported for the routes they register on b
     public,
     referrals,
     simulator,
+    slot_actions,
     tomb,
     urgent,
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Literal, Protocol
 
@@ -78,6 +78,7 @@ class Decision:
     notice: dict[str, str] | None = None  # title, description, url
     follow_up: bool = False  # answered with the conversation's topic
     guide: GuideAnswer | None = None  # the guide (and step) that answered
+    extra: str = ""  # after a booking reply: the service's coming themed events, if any
 
     @property
     def answered(self) -> bool:
@@ -116,6 +117,29 @@ async def latest_notice(now: datetime, base_url: str = "") -> dict[str, str] | N
     n = notices[0]
     return {"title": n.title, "description": n.summary,
             "url": f"{base_url}/notices/{n.id}" if base_url else ""}
+
+
+# --- slots: a booking reply for 集体颁证 names the coming ceremonies (title, theme, places left) ---
+CEREMONY_PATH_SUFFIX = "service=collective_ceremony"
+CEREMONY_LINES = 3
+
+
+async def _coming_events(booking: BookingIntent) -> str:
+    """The next few collective ceremonies in one short block, "" for other services. Best effort:
+    a database hiccup must not cost the resident the booking answer itself."""
+    if not booking.path.endswith(CEREMONY_PATH_SUFFIX):
+        return ""
+    from core.booking.slots import ceremony_line, coming
+
+    try:
+        slots = await coming("collective_ceremony", datetime.now(UTC), CEREMONY_LINES)
+    except Exception:
+        log.exception("coming ceremonies not read")
+        return ""
+    if not slots:
+        return ""
+    return catalogue.text("residents", "ceremony_coming",
+                          {"lines": "\n".join(ceremony_line(s) for s in slots)})
 
 
 @lru_cache(maxsize=4096)
@@ -178,8 +202,10 @@ async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
     cleaned = clean(stripped)  # once: the checks below all read the cleaned text
     booking = booking_intent(stripped, cleaned)
     if booking:
-        return Decision("booking", REPLIES["booking_no_link"].format(name=booking.name),
-                        booking=booking)
+        extra = await _coming_events(booking)
+        reply = REPLIES["booking_no_link"].format(name=booking.name)
+        return Decision("booking", f"{reply}\n{extra}" if extra else reply, booking=booking,
+                        extra=extra)
     if cleaned.replace(" ", "") in NOTICE_WORDS:
         notice = await notices() if notices else None
         if notice:

@@ -111,6 +111,8 @@ STATUS: dict[str, int] = {
     "no_show_not_ended": 409, "cancel_checked_in": 409,
     # --- youth --- (幸福加油站: one gender's half of a split event is taken)
     "gender_full": 409, "capacity_below_gender": 409,
+    # --- slots ---
+    "slot_has_bookings": 409,
     # knowledge search and the public notices API
     "empty_query": 400, "invalid_limit": 400, "kb_unavailable": 503,
     # --- referral --- (community assistance adviser: mini-program and console)

@@ -164,6 +164,16 @@ BOOKING: dict[str, str] = {
     # --- youth ---
     "capacity_below_gender": ("该场按男女各半分配名额，已报名男 {men} 人、女 {women} 人；"
                               "名额的一半（向上取整）不能少于其中任一人数。"),
+    # --- slots ---
+    "slot_has_bookings": ("该号源已有 {booked} 人预约，不能修改时间或地点（标题和主题可以修改）。"
+                          "如需改期，请关闭该号源并另开新号源。"),
+    "slot_edit_bad_time": "时间“{value}”格式不对，请写成 09:00 这样的格式。",
+    "slot_fix_fields": "请修改下面标出的内容。",
+    "done.slot_edited": "号源已修改。",
+    "done.slot_bulk_preview": ("将开放 {count} 个号源（每个 {capacity} 个名额），跳过周末 {weekends} 天、"
+                               "节假日 {holidays} 天、重复 {duplicates} 个。请核对后确认。"),
+    "done.slots_closed": "已关闭 {slots} 个号源，{residents} 位群众的预约已改为已关闭并收到通知。",
+    "done.slots_capacity": "已将 {slots} 个号源的名额改为 {capacity}，候补递补 {promoted} 人。",
 }
 
 # --- confirmation pages before an irreversible action (issue #14) ---
@@ -182,6 +192,12 @@ CONFIRM: dict[str, str] = {
     "confirm.notice_archive.title": "确认归档通知",
     "confirm.notice_archive": "归档通知《{title}》：归档后居民将看不到该通知。",
     "confirm.notice_archive.button": "确认归档",
+    # --- slots ---
+    "confirm.slots_close.title": "确认批量关闭号源",
+    "confirm.slots_close": ("关闭所选 {slots} 个号源：{residents} 位群众的预约将改为已关闭并收到通知，"
+                            "候补名单中 {waiting} 人的候补将结束。"),
+    "confirm.slots_close.list": "号源：{slots}",
+    "confirm.slots_close.button": "确认关闭 {slots} 个号源",
 }
 
 # --- audit log: what each recorded action and field is called ("audit.<action>", "audit_field.<key>")
@@ -216,6 +232,8 @@ _AUDIT_ACTIONS: dict[str, str] = {
     "referral.withdraw": "居民撤回求助（个人信息已删除）", "referral.view": "查看求助人信息",
     "referral.claim": "认领求助", "referral.note": "添加求助备注", "referral.attempt": "记录联系",
     "referral.close": "办结求助",
+    # --- slots ---
+    "slot.edit": "修改号源",
 }
 _AUDIT_FIELDS: dict[str, str] = {
     # accounts and sign-in
@@ -254,6 +272,8 @@ _AUDIT_FIELDS: dict[str, str] = {
     # --- referral ---
     "streets": "服务街镇", "street": "街镇", "urgent": "紧急", "consent_version": "同意书版本",
     "claimed_by": "认领人", "reached": "已联系上", "outcome": "办结结果",
+    # --- slots ---
+    "theme": "主题", "place": "地点", "starts_at": "开始时间", "ends_at": "结束时间",
 }
 AUDIT: dict[str, str] = {
     **{f"audit.{k}": v for k, v in _AUDIT_ACTIONS.items()},
