@@ -34,6 +34,7 @@ from content.bookings_common import (
     staff_text,
     today,
 )
+from content.counter_common import waitlist_context
 from content.pages import done_redirect, flash, page, posted, say
 from core import audit
 from core.booking import BookingError, bulk
@@ -203,7 +204,8 @@ async def slot_page(request: Request, slot_id: int, *, status: int = 200, error:
                 slot=view, started=clock >= slot.starts_at,
                 bookings=[booking_view(b, slot, clock) for b in bookings],
                 truncated=len(bookings) >= BOOKINGS_LIMIT,
-                waiting=await slot.waitlist.filter(status="waiting").count())
+                waiting=await slot.waitlist.filter(status="waiting").count(),
+                **(await waitlist_context(request, slot_id)))
 
 
 @bp.get("/console/slots/<slot_id:int>")
