@@ -17,11 +17,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Literal, Protocol
 
-from core import answer_review, catalogue, urgent
+from core import answer_review, catalogue, live_facts, urgent
 from core.answer_words import (
     BOOKING_INTENTS,
     HUMAN_WORDS,
@@ -119,29 +119,6 @@ async def latest_notice(now: datetime, base_url: str = "") -> dict[str, str] | N
             "url": f"{base_url}/notices/{n.id}" if base_url else ""}
 
 
-# --- slots: a booking reply for 集体颁证 names the coming ceremonies (title, theme, places left) ---
-CEREMONY_PATH_SUFFIX = "service=collective_ceremony"
-CEREMONY_LINES = 3
-
-
-async def _coming_events(booking: BookingIntent) -> str:
-    """The next few collective ceremonies in one short block, "" for other services. Best effort:
-    a database hiccup must not cost the resident the booking answer itself."""
-    if not booking.path.endswith(CEREMONY_PATH_SUFFIX):
-        return ""
-    from core.booking.slots import ceremony_line, coming
-
-    try:
-        slots = await coming("collective_ceremony", datetime.now(UTC), CEREMONY_LINES)
-    except Exception:
-        log.exception("coming ceremonies not read")
-        return ""
-    if not slots:
-        return ""
-    return catalogue.text("residents", "ceremony_coming",
-                          {"lines": "\n".join(ceremony_line(s) for s in slots)})
-
-
 @lru_cache(maxsize=4096)
 def _crisis_of(text: str) -> crisis.Crisis | None:
     # The rules are compiled once per process, so the check is a pure function of the text and
@@ -202,7 +179,7 @@ async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
     cleaned = clean(stripped)  # once: the checks below all read the cleaned text
     booking = booking_intent(stripped, cleaned)
     if booking:
-        extra = await _coming_events(booking)
+        extra = await live_facts.for_booking(booking)
         reply = REPLIES["booking_no_link"].format(name=booking.name)
         return Decision("booking", f"{reply}\n{extra}" if extra else reply, booking=booking,
                         extra=extra)
@@ -230,7 +207,12 @@ async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
         elif result.answered and result.top:
             await store.remember_topic(result.top.entry.id, stripped)
     top = result.other or result.top
-    return Decision(result.intent, kb.reply(result), entry_id=top.entry.id if top else "",
+    reply = kb.reply(result)
+    if result.answered and top:
+        # A few entries carry a live line (the coming 清明 campaign's state) under the answer.
+        extra = await live_facts.for_entry(top.entry.id)
+        reply = f"{reply}\n{extra}" if extra else reply
+    return Decision(result.intent, reply, entry_id=top.entry.id if top else "",
                     hits=tuple(result.hits), follow_up=follow_up)
 
 
