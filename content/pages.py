@@ -49,6 +49,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/console/simulator", "对话模拟", ("editor", "registrar")),
     ("/console/slots", "号源与预约", ("registrar",)),
     ("/console/checkin", "签到", ("registrar",)),
+    ("/console/proxy-sweeping", "代客祭扫", ("registrar",)),
     ("/console/settings", "设置", ("editor", "registrar")),
     ("/console/staff", "账号", ("admin",)),
     ("/console/audit", "操作日志", ("admin",)),

@@ -109,6 +109,12 @@ STATUS: dict[str, int] = {
     "invalid_code": 401, "wechat_unavailable": 503,
     # knowledge search and the public notices API
     "empty_query": 400, "invalid_limit": 400, "kb_unavailable": 503,
+    # --- proxy --- proxy sweeping (代客祭扫)
+    "proxy_duplicate": 409, "proxy_order_not_found": 404, "proxy_bad_state": 409,
+    "proxy_unreadable": 409, "proxy_photo_link": 403, "proxy_photo_too_large": 422,
+    "proxy_photo_type": 422, "proxy_photo_count": 422, "proxy_package_code": 422,
+    "proxy_package_name": 422, "proxy_package_description": 422, "proxy_package_code_taken": 409,
+    "proxy_package_not_found": 404,
 }
 
 # Params that travel as response headers rather than in the body.

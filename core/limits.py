@@ -41,7 +41,9 @@ CONSOLE_FORM = 256 * KB
 # The notice editor: one cover image, sent as a file or — after a form error — re-posted base64
 # encoded in a hidden field (4/3 of its size), plus the form's text fields.
 UPLOAD = math.ceil(COVER_MAX_BYTES * 4 / 3) + CONSOLE_FORM
-LARGEST = UPLOAD
+# --- proxy --- marking a proxy sweep done: up to six photos of at most 2 MB each, as files.
+PROXY_PHOTOS = 6 * 2 * 1024 * KB + CONSOLE_FORM
+LARGEST = max(UPLOAD, PROXY_PHOTOS)
 
 BodyGate = Callable[[Request], Awaitable[bool]]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from miniapp_api import blueprint, bookings, catalog, search, session, waitlist
+from miniapp_api import blueprint, bookings, catalog, proxy_sweeping, search, session, waitlist
 
 bp = Blueprint.group(blueprint.bp, search.bp)
 
-__all__ = ["bookings", "bp", "catalog", "search", "session", "waitlist"]
+__all__ = ["bookings", "bp", "catalog", "proxy_sweeping", "search", "session", "waitlist"]

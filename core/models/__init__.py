@@ -14,6 +14,7 @@ from core.models.booking import (
 )
 from core.models.content import CharityCampaign, Notice
 from core.models.kb import KbEntry, UnansweredQuestion
+from core.models.proxy import Place, ProxyOrder, SweepPackage
 from core.models.review import AnswerReview
 from core.models.staff import StaffSession, StaffUser
 from core.models.system import AuditLog, DailyCount, Setting
@@ -33,12 +34,15 @@ __all__ = [
     "MiniappUser",
     "Notice",
     "Notification",
+    "Place",
+    "ProxyOrder",
     "RateCounter",
     "Setting",
     "Slot",
     "StaffSession",
     "StaffUser",
     "Subscription",
+    "SweepPackage",
     "UnansweredQuestion",
     "UrgentMessage",
     "WaitlistEntry",

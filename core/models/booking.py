@@ -7,10 +7,13 @@ claim row exists exactly while its booking is active, so two concurrent requests
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:  # core.models.proxy imports this module
+    from core.models.proxy import ProxyOrder
 
 
 class MiniappUser(Model):
@@ -166,13 +169,19 @@ class Subscription(Model):
 class Notification(Model):
     """Outbox of messages to residents (reminders, waiting-list promotions), each sent once."""
 
+    # Also proxy-sweeping progress (core.proxy_sweeping.notify): then proxy_order is set instead.
+
     id = fields.BigIntField(primary_key=True)
     user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
         "core.MiniappUser", related_name="notifications", on_delete=fields.CASCADE)
-    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
-        "core.Booking", related_name="notifications", on_delete=fields.CASCADE)
+    # Exactly one of booking and proxy_order: the outbox serves bookings and proxy-sweeping orders.
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "core.Booking", related_name="notifications", null=True, on_delete=fields.CASCADE)
+    proxy_order: fields.ForeignKeyNullableRelation[ProxyOrder] = fields.ForeignKeyField(
+        "core.ProxyOrder", related_name="notifications", null=True, on_delete=fields.CASCADE)
     user_id: int
-    booking_id: int
+    booking_id: int | None
+    proxy_order_id: int | None
     kind = fields.CharField(max_length=16)
     due_at = fields.DatetimeField(db_index=True)
     status = fields.CharField(max_length=16, default="pending", db_index=True)
