@@ -88,7 +88,7 @@ def _queue_page(request: Request, places: list[Place], place_code: str, status: 
         counts[row.status] = counts.get(row.status, 0) + 1
     return page("proxy_queue.html", code, staff=request.ctx.staff, done=flash(request), error=error,
                 places=[(p.code, p.name, KINDS.get(p.kind, p.kind), p.active) for p in places],
-                place=place_code, status=status, day=day_text, statuses=STATUS_NAMES,
+                place=place_code, wanted_status=status, day=day_text, statuses=STATUS_NAMES,
                 today=today(now(request)).isoformat(), orders=[_card(o) for o in rows],
                 counts=counts, truncated=len(rows) >= QUEUE_LIMIT)
 

@@ -7,13 +7,10 @@ claim row exists exactly while its booking is active, so two concurrent requests
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
-
-if TYPE_CHECKING:  # core.models.proxy imports this module
-    from core.models.proxy import ProxyOrder
 
 
 class MiniappUser(Model):
@@ -177,7 +174,8 @@ class Notification(Model):
     # Exactly one of booking and proxy_order: the outbox serves bookings and proxy-sweeping orders.
     booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
         "core.Booking", related_name="notifications", null=True, on_delete=fields.CASCADE)
-    proxy_order: fields.ForeignKeyNullableRelation[ProxyOrder] = fields.ForeignKeyField(
+    # Typed loosely: core.models.proxy imports this module (core.models.proxy.ProxyOrder).
+    proxy_order: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "core.ProxyOrder", related_name="notifications", null=True, on_delete=fields.CASCADE)
     user_id: int
     booking_id: int | None

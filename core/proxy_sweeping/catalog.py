@@ -32,26 +32,25 @@ async def active_packages() -> list[SweepPackage]:
 
 async def find_place(wanted: str) -> Place:
     """An active place by its code or its exact name."""
-    text = normalise(wanted)
-    place = await Place.filter(active=True, code=text).first() or \
-        await Place.filter(active=True, name=text).first()
+    place = await Place.filter(active=True, code=normalise(wanted).lower()).first() or \
+        await Place.filter(active=True, name=wanted.strip()).first()
     if place is None:
         raise BookingError("invalid_input", field="place", detail="请选择有效的祭扫地点")
     return place
 
 
 async def find_package(wanted: str) -> SweepPackage:
-    text = normalise(wanted)
-    package = await SweepPackage.filter(active=True, code=text).first() or \
-        await SweepPackage.filter(active=True, name=text).first()
+    package = await SweepPackage.filter(active=True, code=normalise(wanted).lower()).first() or \
+        await SweepPackage.filter(active=True, name=wanted.strip()).first()
     if package is None:
         raise BookingError("invalid_input", field="package", detail="请选择有效的代祭扫服务套餐")
     return package
 
 
 def _checked(cmd: SavePackage) -> tuple[str, str, str]:
-    code, name = normalise(cmd.code).lower(), " ".join(normalise(cmd.name).split())
-    description = normalise(cmd.description)
+    # Names keep their full-width punctuation（示例）: NFKC would turn it into ASCII.
+    code, name = normalise(cmd.code).lower(), " ".join(cmd.name.split())
+    description = cmd.description.strip()
     if not _CODE_RE.match(code):
         raise BookingError("proxy_package_code")
     if not name or len(name) > NAME_MAX:

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from core import audit
 from core.booking.errors import BookingError
-from core.booking.rules import normalise, parse_name, parse_phone
+from core.booking.rules import parse_name, parse_phone
 from core.crypto import FieldCipher, FieldDecryptError, mask_name, mask_phone
 from core.field_binding import BoundField
 from core.models import Notification, ProxyOrder
@@ -57,7 +57,8 @@ def normalise_grave(text: str) -> str:
 
 
 def parse_grave(raw: str) -> str:
-    grave = " ".join(normalise(raw).split())
+    # Stored as typed (full-width punctuation kept); only the duplicate key is NFKC-folded.
+    grave = " ".join(raw.split())
     if not grave or len(grave) > GRAVE_MAX or not normalise_grave(grave):
         raise BookingError("invalid_input", field="grave",
                            detail=f"请填写墓位位置（如：A区3排12号，不超过{GRAVE_MAX}字）")
@@ -65,7 +66,7 @@ def parse_grave(raw: str) -> str:
 
 
 def parse_message(raw: str | None) -> str:
-    text = normalise(raw or "")
+    text = (raw or "").strip()
     if len(text) > MESSAGE_MAX:
         raise BookingError("invalid_input", field="message", detail=f"留言不超过{MESSAGE_MAX}字")
     return text
@@ -200,7 +201,7 @@ async def mark_done(cmd: MarkDone, *, var_dir: Path, now: datetime) -> ProxyOrde
 
 
 def check_reason(raw: str) -> str:
-    text = " ".join(normalise(raw or "").split())
+    text = " ".join((raw or "").split())
     if not 1 <= len(text) <= REASON_MAX:
         raise BookingError("invalid_input", field="reason",
                            detail=f"请填写取消原因（不超过{REASON_MAX}字），它会告知家属")

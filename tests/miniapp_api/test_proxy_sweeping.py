@@ -185,3 +185,29 @@ async def test_each_transition_queues_one_notification(app, client, login) -> No
     actions = [r.action for r in await AuditLog.filter(target__startswith="proxy:").order_by("id")]
     assert actions.count("proxy.create") == 2 and {"proxy.schedule", "proxy.done",
                                                     "proxy.cancel"} <= set(actions)
+
+
+async def test_the_outbox_sends_each_step_with_consent_and_skips_stale_ones(app, client, login,
+                                                                            wechat) -> None:
+    from core.booking.reminders import send_due
+
+    auth = await login("proxy-send")
+    for _ in range(3):
+        await client.post(f"{API}/subscriptions", json={"template_id": "TPL_proxy"}, headers=auth)
+    made = (await client.post(URL, json=order_body(), headers=auth)).json()
+    at = datetime.now(UTC) + timedelta(seconds=1)
+    assert await send_due(app.ctx.wechat, at) == 1
+    msg = wechat.sent[-1]
+    assert msg["touser"] == "o-proxy-send" and msg["template_id"] == "TPL_proxy"
+    assert msg["data"]["character_string3"]["value"] == made["ref"]
+    assert "已受理" in msg["data"]["thing4"]["value"]
+    assert "王" not in str(msg["data"])  # no name of the family or the deceased in the message
+    await schedule(app.ctx.cipher, made["id"])
+    await orders.cancel(CancelOrder(actor="t", order_id=made["id"], reason="墓园封园"),
+                        now=datetime.now(UTC))
+    # The "scheduled" note was overtaken by the cancellation: skipped, its consent kept.
+    assert await send_due(app.ctx.wechat, datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert "墓园封园" in wechat.sent[-1]["data"]["thing4"]["value"] and len(wechat.sent) == 2
+    statuses = {n.kind: n.status for n in await Notification.filter(proxy_order_id=made["id"])}
+    assert statuses == {"proxy_received": "sent", "proxy_scheduled": "skipped",
+                        "proxy_cancelled": "sent"}
