@@ -14,7 +14,9 @@ What goes, and when:
   nullable and a schema change was not worth it);
 - unanswered questions: ``settings.retention_unanswered_days`` after they were asked
   (``core.unanswered.purge_unanswered``); crisis messages kept for staff follow-up and answers
-  kept for staff review likewise (``core.urgent.purge``, ``core.answer_review.purge``).
+  kept for staff review likewise (``core.urgent.purge``, ``core.answer_review.purge``);
+- proxy-sweeping orders: ``retention_personal_days`` after the order's day, their personal fields,
+  photos and notifications (``core.proxy_sweeping.retention``).
 
 Erasure is idempotent (an erased row has an empty ``personal_enc`` and is never picked again) and
 done in batches of ``BATCH`` rows, each its own short transaction, so a first run over years of
@@ -51,6 +53,7 @@ from core.models import (
     WaitlistEntry,
     WechatUserState,
 )
+from core.proxy_sweeping import retention as proxy_retention
 from core.settings import Settings
 from core.unanswered import purge_unanswered
 
@@ -80,6 +83,7 @@ class RetentionReport:
     unanswered: int = 0
     urgent: int = 0
     reviews: int = 0
+    proxy_orders: int = 0  # --- proxy --- proxy-sweeping orders (core.proxy_sweeping.retention)
 
 
 def erased_masked(masked: Any) -> dict[str, Any]:
@@ -172,6 +176,8 @@ async def run_retention(settings: Settings, now: datetime, *, batch_size: int = 
         unanswered=await purge_unanswered(now - timedelta(days=settings.retention_unanswered_days)),
         urgent=await urgent.purge(now - timedelta(days=settings.retention_unanswered_days)),
         reviews=await answer_review.purge(now - timedelta(days=settings.retention_unanswered_days)),
+        proxy_orders=await proxy_retention.erase(settings.var_dir, tz.local_day(personal_cutoff),
+                                                 erased_user, batch_size),
     )
     log.info("retention done", extra=asdict(report))  # counts only, never a row's content
     return report
