@@ -199,5 +199,5 @@ async def proxy_photo(request: Request, order_id: int, name: str) -> HTTPRespons
     return raw(data, content_type="image/jpeg", headers={"Cache-Control": "no-store, private"})
 
 
-# Imported for the routes it registers on bp (content/__init__ imports this module).
-from content import proxy_packages  # noqa: E402, F401
+# Imported for the routes they register on bp (content/__init__ imports this module).
+from content import proxy_packages, proxy_places  # noqa: E402, F401

@@ -114,7 +114,9 @@ STATUS: dict[str, int] = {
     "proxy_unreadable": 409, "proxy_photo_link": 403, "proxy_photo_too_large": 422,
     "proxy_photo_type": 422, "proxy_photo_count": 422, "proxy_package_code": 422,
     "proxy_package_name": 422, "proxy_package_description": 422, "proxy_package_code_taken": 409,
-    "proxy_package_not_found": 404,
+    "proxy_package_not_found": 404, "proxy_place_code": 422, "proxy_place_kind": 422,
+    "proxy_place_name": 422, "proxy_place_note": 422, "proxy_place_code_taken": 409,
+    "proxy_place_not_found": 404,
 }
 
 # Params that travel as response headers rather than in the body.

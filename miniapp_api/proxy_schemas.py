@@ -11,6 +11,7 @@ class ChoiceOut(Out):
     code: str
     name: str
     kind: str | None = Field(default=None, description="地点类型：cemetery 墓园 / columbarium 骨灰堂")
+    note: str | None = Field(default=None, description="地点说明（工作人员填写）")
 
 
 class PackageOut(Out):

@@ -91,7 +91,7 @@ async def list_orders(request: Request) -> HTTPResponse:
 async def list_packages(request: Request) -> HTTPResponse:
     packages = [PackageOut(code=p.code, name=p.name, description=p.description, photos=p.photos)
                 for p in await catalog.active_packages()]
-    places = [ChoiceOut(code=p.code, name=p.name, kind=p.kind)
+    places = [ChoiceOut(code=p.code, name=p.name, kind=p.kind, note=p.note)
               for p in await catalog.active_places()]
     return json(PackagesOut(packages=packages, places=places).body(), ensure_ascii=False)
 

@@ -97,6 +97,12 @@ PROXY: dict[str, str] = {
     "proxy_package_description": "服务内容不超过500字。",
     "proxy_package_code_taken": "该套餐代码已被使用，请换一个。",
     "proxy_package_not_found": "找不到该套餐。",
+    "proxy_place_code": "地点代码应为2至32位小写字母、数字或下划线，并以字母开头。",
+    "proxy_place_kind": "请选择地点类型（墓园或骨灰堂）。",
+    "proxy_place_name": "请填写地点名称（不超过100字）。",
+    "proxy_place_note": "说明不超过200字。",
+    "proxy_place_code_taken": "该地点代码已被使用，请换一个。",
+    "proxy_place_not_found": "找不到该地点。",
 }
 
 RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **PROXY}

@@ -15,11 +15,12 @@ from core import audit
 from core.booking.errors import BookingError
 from core.booking.rules import normalise
 from core.models import Place, SweepPackage
-from core.proxy_sweeping.commands import SavePackage
+from core.proxy_sweeping.commands import SavePackage, SavePlace
 
 KINDS = {"cemetery": "墓园", "columbarium": "骨灰堂"}
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 NAME_MAX, DESCRIPTION_MAX = 60, 500
+PLACE_NAME_MAX, NOTE_MAX = 100, 200
 
 
 async def active_places() -> list[Place]:
@@ -107,3 +108,58 @@ async def _get(package_id: int) -> SweepPackage:
     if package is None:
         raise BookingError("proxy_package_not_found")
     return package
+
+
+def _place_fields(p: Place) -> dict[str, object]:
+    return {"code": p.code, "kind": p.kind, "name": p.name, "note": p.note, "active": p.active}
+
+
+async def save_place(cmd: SavePlace) -> Place:
+    """Creates or edits a place (a cemetery or columbarium); its code never changes."""
+    code, name, note = normalise(cmd.code).lower(), " ".join(cmd.name.split()), cmd.note.strip()
+    if not _CODE_RE.match(code):
+        raise BookingError("proxy_place_code")
+    if cmd.kind not in KINDS:
+        raise BookingError("proxy_place_kind")
+    if not name or len(name) > PLACE_NAME_MAX:
+        raise BookingError("proxy_place_name")
+    if len(note) > NOTE_MAX:
+        raise BookingError("proxy_place_note")
+    try:
+        async with in_transaction() as conn:
+            if cmd.place_id is None:
+                place = await Place.create(code=code, kind=cmd.kind, name=name, note=note,
+                                           using_db=conn)
+                await audit.record(cmd.actor, "proxy.place_create", f"place:{place.id}",
+                                   after=_place_fields(place), conn=conn)
+                return place
+            place = await _get_place(cmd.place_id)
+            before = _place_fields(place)
+            place.kind, place.name, place.note = cmd.kind, name, note
+            place.sample = place.sample and name == before["name"]
+            await place.save(using_db=conn)
+            await audit.record(cmd.actor, "proxy.place_update", f"place:{place.id}",
+                               before=before, after=_place_fields(place), conn=conn)
+            return place
+    except IntegrityError:
+        raise BookingError("proxy_place_code_taken") from None
+
+
+async def set_place_active(actor: str, place_id: int, active: bool) -> Place:
+    """Deactivating hides a place from new orders; orders already placed keep it."""
+    async with in_transaction() as conn:
+        place = await _get_place(place_id)
+        if place.active != active:
+            await Place.filter(id=place.id).using_db(conn).update(active=active)
+            await audit.record(actor, "proxy.place_activate" if active else "proxy.place_deactivate",
+                               f"place:{place.id}", before={"active": place.active},
+                               after={"active": active}, conn=conn)
+            place.active = active
+    return place
+
+
+async def _get_place(place_id: int) -> Place:
+    place = await Place.get_or_none(id=place_id)
+    if place is None:
+        raise BookingError("proxy_place_not_found")
+    return place

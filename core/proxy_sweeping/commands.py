@@ -95,3 +95,12 @@ class SavePackage(Command):
     name: str
     description: str
     photos: bool
+
+
+class SavePlace(Command):
+    actor: str
+    place_id: int | None  # None: a new place
+    code: str
+    kind: str
+    name: str
+    note: str

@@ -161,3 +161,36 @@ async def test_packages_are_created_edited_and_deactivated(app, console, client)
     except BookingError as exc:
         assert exc.field == "package"
     await SweepPackage.filter(id=made.id).delete()
+
+
+async def test_places_are_created_edited_and_deactivated(app, console, client) -> None:
+    staff = await console("registrar")
+    listed = await staff.get(f"{BASE}/places")
+    assert listed.status_code == 200 and "示例公墓" in listed.text
+    bad = await staff.post(f"{BASE}/places", {"code": "east_hill", "kind": "moon", "name": "东山"})
+    assert bad.status_code == 422 and "地点类型" in bad.text
+    r = await staff.post(f"{BASE}/places", {"code": "east_hill", "kind": "cemetery",
+                                             "name": "东山公墓（测试）", "note": "清明期间人多"})
+    assert r.status_code == 302, r.text
+    from core.models import Place
+    made = await Place.get(code="east_hill")
+    api = "/api/v1/miniapp/proxy-sweeping/packages"
+    places = {p["code"]: p for p in (await client.get(api)).json()["places"]}
+    assert places["east_hill"]["kind"] == "cemetery" and places["east_hill"]["note"] == "清明期间人多"
+    r = await staff.post(f"{BASE}/places/{made.id}", {"action": "save", "kind": "columbarium",
+                                                       "name": "东山骨灰堂", "note": ""})
+    assert r.status_code == 302
+    assert (await Place.get(id=made.id)).kind == "columbarium"
+    r = await staff.post(f"{BASE}/places/{made.id}", {"action": "deactivate"})
+    assert "done=proxy_place_deactivated" in r.headers["location"]
+    assert "east_hill" not in {p["code"] for p in (await client.get(api)).json()["places"]}
+    user = await MiniappUser.create(openid="o-place")
+    from core.booking import BookingError
+    try:
+        await orders.create(app.ctx.cipher, CreateOrder.from_body(order_body(place="east_hill"),
+                                                                  user_id=user.id),
+                            now=datetime.now(UTC))
+        raise AssertionError("a deactivated place was accepted")
+    except BookingError as exc:
+        assert exc.field == "place"
+    await Place.filter(id=made.id).delete()
