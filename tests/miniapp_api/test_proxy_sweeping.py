@@ -211,3 +211,14 @@ async def test_the_outbox_sends_each_step_with_consent_and_skips_stale_ones(app,
     statuses = {n.kind: n.status for n in await Notification.filter(proxy_order_id=made["id"])}
     assert statuses == {"proxy_received": "sent", "proxy_scheduled": "skipped",
                         "proxy_cancelled": "sent"}
+
+
+async def test_concurrent_orders_for_one_grave_yield_one(app, client, login) -> None:
+    import asyncio
+
+    heads = [await login(f"proxy-rush-{i}") for i in range(5)]
+    answers = await asyncio.gather(*[client.post(URL, json=order_body(name=n), headers=h)
+                                     for n, h in zip("赵钱孙李周", heads, strict=True)])
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201, 409, 409, 409, 409], [r.text for r in answers]
+    assert await ProxyOrder.all().count() == 1
