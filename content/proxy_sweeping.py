@@ -9,6 +9,7 @@ find the grave. Package management is in ``content.proxy_packages``.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -45,6 +46,13 @@ def _card(order: ProxyOrder) -> dict[str, Any]:
             "grave": m.get("grave", ""), "deceased": m.get("deceased_name", ""),
             "name": m.get("name", ""), "phone": m.get("phone", ""),
             "created_at": local_moment(order.created_at)}
+
+
+def _shown_message(text: str) -> str:
+    """The family's message with any ID, phone or card number in it hidden; shown as typed
+    (full-width punctuation kept) when it holds none, as mask_free_text also NFKC-folds."""
+    masked = mask_free_text(text)
+    return text if masked == unicodedata.normalize("NFKC", text) else masked
 
 
 def local_day_text(day: date) -> str:
@@ -100,7 +108,7 @@ async def _order_page(request: Request, order_id: int, *, status: int = 200,
     return page("proxy_order.html", status, staff=request.ctx.staff, done=flash(request),
                 error=error, order=_card(order), grave=data.get("grave", ""),
                 deceased=data.get("deceased_name", ""),
-                message=mask_free_text(data.get("message", "")),  # numbers in it stay hidden
+                message=_shown_message(data.get("message", "")),
                 unreadable=not data, photos_wanted=order.package.photos,
                 photo_names=order.photos, reason=order.cancel_reason,
                 done_at=local_moment(order.done_at), cancelled_at=local_moment(order.cancelled_at),

@@ -194,3 +194,12 @@ async def test_places_are_created_edited_and_deactivated(app, console, client) -
     except BookingError as exc:
         assert exc.field == "place"
     await Place.filter(id=made.id).delete()
+
+
+async def test_numbers_in_the_familys_message_stay_hidden(app, console) -> None:
+    order = await _order(app, message="请先打电话13912345678给我，谢谢！")
+    staff = await console("registrar")
+    page = await staff.get(f"{BASE}/{order.id}")
+    assert "13912345678" not in page.text and "[手机号]" in page.text
+    plain = await _order(app, "o-console-plain", grave="D区1排1号", message="代为献花，谢谢")
+    assert "代为献花，谢谢" in (await staff.get(f"{BASE}/{plain.id}")).text
