@@ -29,7 +29,8 @@ def clock(app: Sanic) -> datetime:
 def context(app: Sanic, now: datetime) -> BotContext:
     ctx = of_app(app)
     s: Settings = ctx.settings
-    return BotContext(ctx.kb, ctx.conversations, s.miniapp_app_id, now, s.public_base_url)
+    return BotContext(ctx.kb, ctx.conversations, s.miniapp_app_id, now, s.public_base_url,
+                      ctx.flows)
 
 
 async def answer(message: Any, key: str, ctx: BotContext) -> tuple[str, Reply]:

@@ -65,6 +65,12 @@ async def on_click(message: Any, ctx: Context) -> Reply:
             return Text(text, entry=key[3:])
     if key.startswith("ask:"):
         return await answer_text(key[4:], message.source, ctx)
+    if key.startswith("flow:"):
+        # A guided flow's button (flow:policy_check, the 政策找人 self-check) starts it afresh.
+        guided = ctx.guided(message.source)
+        started = await guided.start(key[5:]) if guided is not None else None
+        if started:
+            return Text(started, intent="guided")
     return Text(CAPABILITIES)
 
 

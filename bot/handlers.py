@@ -35,7 +35,8 @@ async def answer_text(text: str, user: str, ctx: Context) -> Reply:
     channel: answering.Channel = (SIMULATOR_CHANNEL if user.startswith(SIMULATED_USER_PREFIX)
                                   else "wechat")  # type: ignore[assignment]
     decision = await answering.decide(text, channel=channel, kb=ctx.kb, user=user,
-                                      store=ctx.conversation(user), notices=ctx.latest_notice)
+                                      store=ctx.conversation(user), notices=ctx.latest_notice,
+                                      guided=ctx.guided(user))
     return render_decision(decision, ctx)
 
 

@@ -28,8 +28,10 @@ from core.answering import find_entry, latest_notice
 from core.batch import Batched, db_values, rows_of
 from core.context import of_app
 from core.conversation import Conversations, DbConversation
+from core.flows import FlowStore, Guided
 from core.kb import KnowledgeService
-from core.models import WechatFollower, WechatInbound, WechatUserState
+from core.models import GuidedFlowState, WechatFollower, WechatInbound, WechatUserState
+from core.policy_chat import PolicyCheckFlow
 from knowledge.matcher import Result
 
 log = logging.getLogger("baoshan.bot")
@@ -223,8 +225,9 @@ class BotContext:
     """What handlers may use (see ``bot.registry.Context``)."""
 
     def __init__(self, kb: KnowledgeService, conversations: Conversations, miniapp_app_id: str,
-                 now: datetime, public_base_url: str = "") -> None:
+                 now: datetime, public_base_url: str = "", flows: FlowStore | None = None) -> None:
         self.kb = kb
+        self.flows = flows  # guided flows' state (AppContext.flows); None: no flows here
         self.conversations = conversations  # the app's batchers (AppContext.conversations)
         self.miniapp_app_id = miniapp_app_id
         self.now = now
@@ -246,6 +249,13 @@ class BotContext:
         """The resident's conversation (suggestions, topic) in the shared database."""
         return self.conversations.of(user, self.now)
 
+    def guided(self, user: str) -> Guided | None:
+        """The resident's guided flows (the 政策找人 self-check), in the shared database."""
+        if self.flows is None:
+            return None
+        return Guided(self.flows, user, self.now,
+                      [PolicyCheckFlow(self.kb, self.now, self.public_base_url)])
+
     async def record_follow(self, user: str, subscribed: bool, scene: str) -> None:
         await WechatFollower.update_or_create(
             user=user, defaults={"subscribed": subscribed, "scene": scene[:64]})
@@ -255,6 +265,7 @@ class BotContext:
         that what we keep about them goes (follow record, pending suggestions and topic)."""
         await WechatFollower.filter(user=user).delete()
         await WechatUserState.filter(user=user).delete()
+        await GuidedFlowState.filter(user=user).delete()
 
     async def latest_notice(self) -> dict[str, str] | None:
         return await latest_notice(self.now, self.public_base_url)

@@ -20,6 +20,7 @@ from content import (  # noqa: F401 - imported for the routes they register on b
     proxy_sweeping,
     public,
     simulator,
+    tomb,
     urgent,
 )
 from content.blueprint import bp

@@ -1,4 +1,5 @@
-"""Console: settings (welcome message, contacts, holidays), staff accounts and the audit log."""
+"""Console: settings (welcome message, contacts, holidays, 政策找人 standards), staff accounts and
+the audit log."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from core import accounts, request_ctx, site_settings
 from core.accounts import AuthError
 from core.models import AuditLog, StaffUser
 from core.models.staff import ROLES
+from core.policy_standards import AMOUNTS as POLICY_AMOUNTS
 from core.tz import day_bounds, minute_text
 from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
 
@@ -25,7 +27,8 @@ AUDIT_PAGE = 50
 
 def _current_values(current: site_settings.SiteSettings) -> dict[str, Any]:
     return {"welcome": current.welcome, "contacts": current.contacts,
-            "holidays": "\n".join(d.isoformat() for d in current.holidays)}
+            "holidays": "\n".join(d.isoformat() for d in current.holidays),
+            "policy": {k: str(v) for k, v in current.policy.items()}}
 
 
 async def _settings_page(request: Request, status: int = 200, error: str = "",
@@ -53,7 +56,8 @@ async def settings_save(request: Request) -> HTTPResponse:
     cmd = site_settings.SaveSettings(
         section=form.get("section") or "", welcome=form.get("welcome") or "",
         contacts={key: form.get(f"contact_{key}") or "" for key in CONTACT_LABELS},
-        holidays=form.get("holidays") or "")
+        holidays=form.get("holidays") or "",
+        policy={key: form.get(f"policy_{key}") or "" for key in ("year", *POLICY_AMOUNTS)})
     try:
         await site_settings.save_section(request.ctx.staff, cmd)
     except site_settings.SettingError as exc:
@@ -61,6 +65,8 @@ async def settings_save(request: Request) -> HTTPResponse:
         values = _current_values(await site_settings.load())
         if cmd.section == "contacts":
             values["contacts"] = cmd.contacts
+        elif cmd.section == "policy":
+            values["policy"] = cmd.policy
         elif cmd.section in site_settings.SECTION_ROLES:
             values[cmd.section] = form.get(cmd.section) or ""
         return await _settings_page(request, status_for(exc.code), say(exc.code, exc.params),

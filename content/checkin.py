@@ -14,20 +14,25 @@ from sanic_ext import openapi
 
 from content.blueprint import bp, staff_required
 from content.bookings_common import console_error, service_names
+from content.counter_common import audit_view, identity
 from content.pages import page, posted, say
 from core.booking import BookingError
 from core.booking.commands import CheckIn
-from core.booking.export import local_date, local_moment, local_span, masked_names
+from core.booking.export import local_date, local_moment, local_span
 from core.booking.usecases import bookings
 from core.models import Booking
 
 _MAX_INPUT = 300
 
 
-async def _details(booking: Booking) -> dict[str, Any]:
+async def _details(request: Request, booking: Booking) -> dict[str, Any]:
+    """What the counter shows of the booking: full names and the last four ID digits for the
+    roles that check identities (content.counter_common), audited as one view."""
     slot = booking.slot
     names = await service_names()
-    return {"code": booking.code, "names": masked_names(booking.masked),
+    who = identity(request, booking)
+    await audit_view(request, "签到", [{"id": booking.id}])
+    return {"code": booking.code, "names": who.names, "id_last4": who.id_last4, "id": booking.id,
             "service_name": names.get(booking.service, booking.service),
             "day": local_date(slot.starts_at), "time": local_span(slot.starts_at, slot.ends_at),
             "party_size": booking.party_size, "checked_in_at": local_moment(booking.checked_in_at),
@@ -53,6 +58,11 @@ async def checkin_submit(request: Request) -> HTTPResponse:
         # The counter's wording differs from the slot page's for some codes ("checkin.<code>").
         status, message = console_error(exc, "checkin")
         found = exc.extra.get("booking")
-        details = await _details(found) if isinstance(found, Booking) else None
+        details = await _details(request, found) if isinstance(found, Booking) else None
         return page("checkin.html", status, staff=who, error=message, details=details)
-    return page("checkin.html", staff=who, success=say("done.checkin_done"), details=await _details(booking))
+    return page("checkin.html", staff=who, success=say("done.checkin_done"),
+                details=await _details(request, booking))
+
+
+# Imported for the routes they register on bp (content.bookings imports this module).
+from content import counter, day  # noqa: E402, F401

@@ -31,6 +31,7 @@ from core.answer_words import (
     BookingIntent,
 )
 from core.conversation import ConversationStore, Topic, context_queries, names_service
+from core.flows import Guided
 from knowledge import crisis
 from knowledge.entries import Entry
 from knowledge.matcher import Hit, Index, Result
@@ -62,7 +63,7 @@ class Knowledge(Protocol):
 class Decision:
     """What a resident is told, before any channel's rendering."""
 
-    # crisis | transfer | suggestion_pick | booking | notice | feedback
+    # crisis | guided | transfer | suggestion_pick | booking | notice | feedback
     # | answer | suggest | out_of_scope | smalltalk | unknown
     intent: str
     reply: str
@@ -130,13 +131,15 @@ def _detect_crisis(text: str) -> crisis.Crisis | None:
 
 async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
                  store: ConversationStore | None = None, notices: NoticeSource | None = None,
-                 record: bool = True, limit: int = 3) -> Decision:
+                 record: bool = True, limit: int = 3, guided: Guided | None = None) -> Decision:
     """What to tell a resident who wrote ``text`` on ``channel``.
 
     ``user`` identifies the asker for the staff lists (only ever stored as a keyed hash);
     ``store`` is the asker's conversation (numbered picks, topic, thumbs-down), None where a
     channel has none; ``notices`` gives the newest notice; with ``record`` false (a staff trial
-    on the command line) nothing is written for staff.
+    on the command line) nothing is written for staff. ``guided`` is the asker's guided flows
+    (``core.flows``: the 政策找人 self-check), None where a channel has none: after the crisis
+    check, a flow under way (or started by this message) takes the message.
     """
     stripped = text.strip()
     # Before everything else, matching included: a person in crisis gets help, never a list.
@@ -147,9 +150,16 @@ async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
             # an unrelated entry.
             await store.remember_suggestions([])
             await store.forget_topic()
+        if guided is not None:
+            # A self-check under way ends: the next message must not be taken as its answer.
+            await guided.end()
         if record:
             await urgent.record(danger.kind, channel, stripped)
         return Decision("crisis", danger.reply, crisis=danger.kind)
+    if guided is not None:
+        step = await guided.handle(stripped)
+        if step is not None:
+            return Decision("guided", step)
     if stripped in HUMAN_WORDS:
         return Decision("transfer", REPLIES["transfer"])
     if store is not None and stripped in PICK_NUMBERS:

@@ -87,10 +87,15 @@ async def _seed_if_empty() -> int:
 
 async def _rebind_fields(settings: Settings) -> int:
     """Rewrites values encrypted before row binding (v1) as v2; a no-op once none is left."""
+    from core.booking.identity import backfill_lookups
     from core.crypto import FieldCipher
     from core.field_binding import rebind_legacy_fields
 
-    return await rebind_legacy_fields(FieldCipher(settings.secret_key))
+    cipher = FieldCipher(settings.secret_key)
+    rebound = await rebind_legacy_fields(cipher)
+    # Bookings made before booking_lookup existed (migration 0016) become findable by phone/name.
+    await backfill_lookups(cipher)
+    return rebound
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

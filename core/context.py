@@ -21,6 +21,7 @@ from core.booking.fullness import FullSlots
 from core.booking.reads import BookingReads
 from core.conversation import Conversations
 from core.crypto import FieldCipher
+from core.flows import FlowStore
 from core.health import Pinger
 from core.ratelimit import RateLimits
 from core.sessions import SessionRow
@@ -64,6 +65,8 @@ class AppContext:
     # Periodic work a face adds (core.lifecycle.add_job), started beside the core jobs.
     extra_jobs: list[Job] = field(default_factory=list)
     cipher: FieldCipher = field(init=False)
+    # Guided flows' state (core.flows: the 政策找人 self-check), answers under the cipher above.
+    flows: FlowStore = field(init=False)
     # The bot's late answers (bot/late.py): its outbox, the sweeper that delivers what a stopped
     # worker owed, and deliveries from memory still in flight. The outbox is typed loosely because
     # core imports no face; bot.late.outbox_of gives it back typed.
@@ -80,6 +83,7 @@ class AppContext:
     def __post_init__(self) -> None:
         # Derived from the secret key once per app (two HKDF derivations), used by every booking.
         self.cipher = FieldCipher(self.settings.secret_key)
+        self.flows = FlowStore(self.cipher)
 
 
 Job = Callable[[AppContext], Coroutine[Any, Any, None]]

@@ -107,6 +107,8 @@ STATUS: dict[str, int] = {
     "no_show_not_started": 409, "no_show_already": 409, "no_show_not_marked": 409,
     "not_today": 409, "already_checked_in": 409, "invalid_qr": 422,
     "invalid_code": 401, "wechat_unavailable": 503,
+    # --- counter ---
+    "no_show_not_ended": 409, "cancel_checked_in": 409,
     # knowledge search and the public notices API
     "empty_query": 400, "invalid_limit": 400, "kb_unavailable": 503,
     # --- proxy --- proxy sweeping (代客祭扫)

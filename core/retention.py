@@ -3,7 +3,8 @@
 What goes, and when:
 
 - mini-program and console sessions, and the bot's conversation state (the numbered suggestions
-  last offered to an openid and the topic of its last answer): once they have expired;
+  last offered to an openid and the topic of its last answer) and guided-flow state (the
+  政策找人 self-check's answers, ``core.flows``): once they have expired;
 - the personal fields of bookings and waiting-list entries: ``settings.retention_personal_days``
   after the slot's start. The row stays with its slot, service, status, party size and check-in /
   no-show marks, so every count (slot places, dashboard, exports' totals) is unchanged; what could
@@ -40,10 +41,11 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from core import answer_review, tz, urgent
+from core import answer_review, flows, tz, urgent
 from core.models import (
     Booking,
     BookingClaim,
+    BookingLookup,
     DailyCount,
     IdempotencyKey,
     MiniappSession,
@@ -83,6 +85,7 @@ class RetentionReport:
     unanswered: int = 0
     urgent: int = 0
     reviews: int = 0
+    guided_flows: int = 0
     proxy_orders: int = 0  # --- proxy --- proxy-sweeping orders (core.proxy_sweeping.retention)
 
 
@@ -151,6 +154,8 @@ async def _erase(model: type[Model], cutoff: datetime, erased_user: int, batch_s
                                  .update(masked=masked, **changes))
             if model is Booking:
                 await BookingClaim.filter(booking_id__in=ids).delete()
+                # The search hashes of phone and names identify the person too (identity.py).
+                await BookingLookup.filter(booking_id__in=ids).delete()
                 await Notification.filter(booking_id__in=ids).delete()
                 await IdempotencyKey.filter(booking_id__in=ids).delete()
         if len(rows) < batch_size:
@@ -176,6 +181,8 @@ async def run_retention(settings: Settings, now: datetime, *, batch_size: int = 
         unanswered=await purge_unanswered(now - timedelta(days=settings.retention_unanswered_days)),
         urgent=await urgent.purge(now - timedelta(days=settings.retention_unanswered_days)),
         reviews=await answer_review.purge(now - timedelta(days=settings.retention_unanswered_days)),
+        # The 政策找人 self-check's answers: gone once the flow expired (30 minutes).
+        guided_flows=await flows.purge_expired(now, batch_size),
         proxy_orders=await proxy_retention.erase(settings.var_dir, tz.local_day(personal_cutoff),
                                                  erased_user, batch_size),
     )

@@ -1,4 +1,5 @@
-"""Settings staff change without a deploy: the welcome message, contact details, holidays.
+"""Settings staff change without a deploy: the welcome message, contact details, holidays, and
+the year's standards the 政策找人 self-check quotes (``core.policy_standards``).
 
 Stored as rows of ``Setting`` (key → JSON). Validation is plain Python so the console, the CLI and
 tests share it. ``save_section`` is the one way staff change them: it owns the transaction, who
@@ -20,6 +21,8 @@ from core import audit
 from core.errors import DomainError
 from core.kb_version import bump_version
 from core.models import Setting
+from core.policy_standards import AMOUNTS as POLICY_AMOUNTS
+from core.policy_standards import KEY as POLICY_KEY
 from knowledge.render import CONTACT_LABELS
 
 WELCOME_KEY = "welcome_message"  # {"text": str}, read by the bot on every follow
@@ -34,7 +37,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 # Who may change which part of the settings page (admin may change all).
-SECTION_ROLES = {"welcome": "editor", "contacts": "editor", "holidays": "registrar"}
+SECTION_ROLES = {"welcome": "editor", "contacts": "editor", "holidays": "registrar",
+                 "policy": "editor"}
+POLICY_MAX_AMOUNT = 1_000_000  # 元: far above any standard; a typo with extra zeros is refused
 
 
 class SettingError(DomainError):
@@ -52,6 +57,7 @@ class SiteSettings:
     welcome: str
     contacts: dict[str, str]
     holidays: tuple[date, ...]
+    policy: dict[str, object] = field(default_factory=dict)  # the stored standards, by year
 
 
 async def _value(key: str, conn: BaseDBAsyncClient | None = None) -> dict[str, object]:
@@ -64,7 +70,7 @@ async def load() -> SiteSettings:
     contacts = await _value(CONTACTS_KEY)
     days = tuple(sorted(holidays_of(await _value(HOLIDAYS_KEY))))
     return SiteSettings(str(welcome.get("text") or ""), {str(k): str(v) for k, v in contacts.items()},
-                        days)
+                        days, await _value(POLICY_KEY))
 
 
 async def load_welcome() -> str:
@@ -128,6 +134,23 @@ def parse_holidays(text: str) -> tuple[date, ...]:
     return tuple(sorted(days))
 
 
+def clean_policy(given: dict[str, str]) -> dict[str, object]:
+    """The year and the amounts (whole 元); an empty amount is "not published yet" and dropped.
+    Amounts need their year: an amount without one would be quoted as this year's forever."""
+    out: dict[str, object] = {}
+    for key in ("year", *POLICY_AMOUNTS):
+        raw = (given.get(key) or "").strip().replace(",", "").replace("，", "")
+        if not raw:
+            continue
+        top = 2100 if key == "year" else POLICY_MAX_AMOUNT
+        if not raw.isdigit() or not (2000 if key == "year" else 1) <= int(raw) <= top:
+            raise SettingError("settings_policy_bad_number", f"policy_{key}", raw[:20])
+        out[key] = int(raw)
+    if "year" not in out and out:
+        raise SettingError("settings_policy_year_missing", "policy_year")
+    return out
+
+
 async def save(key: str, value: dict[str, object],
                conn: BaseDBAsyncClient | None = None) -> dict[str, object]:
     """Stores ``value`` and returns what was there before (for the audit log)."""
@@ -157,6 +180,7 @@ class SaveSettings:
     welcome: str = ""
     contacts: dict[str, str] = field(default_factory=dict)
     holidays: str = ""
+    policy: dict[str, str] = field(default_factory=dict)  # year and amounts, as typed
 
 
 def _cleaned(cmd: SaveSettings) -> tuple[str, dict[str, object]]:
@@ -165,6 +189,8 @@ def _cleaned(cmd: SaveSettings) -> tuple[str, dict[str, object]]:
         return WELCOME_KEY, {"text": clean_welcome(cmd.welcome)}
     if cmd.section == "contacts":
         return CONTACTS_KEY, dict(clean_contacts(cmd.contacts, tuple(CONTACT_LABELS)))
+    if cmd.section == "policy":
+        return POLICY_KEY, clean_policy(cmd.policy)
     return HOLIDAYS_KEY, {"dates": [d.isoformat() for d in parse_holidays(cmd.holidays)]}
 
 

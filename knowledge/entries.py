@@ -16,7 +16,7 @@ from knowledge import yamlio
 ENTRIES_DIR = Path(__file__).parent / "entries"
 KINDS = ("entry", "out_of_scope", "smalltalk")
 ACTIONS = ("", "book:marriage_registration", "book:collective_ceremony",
-           "book:eco_burial_consultation", "book:charity_event")
+           "book:eco_burial_consultation", "book:charity_event", "book:tomb_sweeping")
 MAX_ANSWER_CHARS = 600
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _PLACEHOLDER_RE = re.compile(r"\$\{([a-z_]+)\}")

@@ -56,6 +56,11 @@ class SlotsOut(Out):
     slots: list[SlotOut]
 
 
+class MaskedPersonOut(Out):
+    name: str
+    id_number: str
+
+
 class BookingOut(Out):
     id: int
     status: str = Field(description="confirmed / cancelled / closed")
@@ -75,6 +80,11 @@ class BookingOut(Out):
     ics_url: str | None = Field(default=None, description="仅 confirmed 时出现")
     closed_reason: str | None = Field(default=None, description="仅 closed 时出现：工作人员填写的关闭原因")
     closed_at: str | None = Field(default=None, description="仅 closed 时出现")
+    companions: list[MaskedPersonOut] | None = Field(
+        default=None, description="仅 tomb_sweeping：脱敏后的同行亲属，已计入 party_size")
+    cancel_reason: str | None = Field(default=None,
+                                      description="仅工作人员取消时出现：工作人员填写的取消原因")
+    cancel_notice: str | None = Field(default=None, description="仅工作人员取消时出现：给群众的说明")
 
 
 class BookingsOut(Out):
@@ -131,7 +141,8 @@ class PersonIn(BaseModel):
 class BookingIn(BaseModel):
     """Per service: marriage_registration / collective_ceremony take party_a, party_b and phone;
     eco_burial_consultation takes name, phone and burial_type; charity_event takes name, phone
-    and party_size (1-5)."""
+    and party_size (1-5); tomb_sweeping takes name, id_number, phone, companions (0-4 people,
+    each with name and id_number) and an optional plate."""
 
     slot_id: int
     party_a: PersonIn | None = None
@@ -140,6 +151,9 @@ class BookingIn(BaseModel):
     name: str | None = None
     burial_type: str | None = None
     party_size: int | None = None
+    id_number: str | None = None
+    companions: list[PersonIn] | None = Field(default=None, description="同行亲属，0至4人")
+    plate: str | None = Field(default=None, description="车牌号（可选），如 沪A12345")
 
 
 class RescheduleIn(BaseModel):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core import catalogue
 from core.booking import codes
 from core.booking.rules import DEFAULT_RULES
 from core.crypto import FieldCipher
 from core.models import Booking, Slot, WaitlistEntry
 from core.tz import SHANGHAI
-from miniapp_api.schemas import BookingOut, SlotOut, WaitlistOut
+from miniapp_api.schemas import BookingOut, MaskedPersonOut, SlotOut, WaitlistOut
 
 PREFIX = "/api/v1/miniapp"
 
@@ -42,11 +43,20 @@ def booking_view(booking: Booking, slot: Slot, cipher: FieldCipher) -> BookingOu
         party_size=booking.party_size, applicant=booking.masked,
         created_at=local(booking.created_at), cancelled_at=local(booking.cancelled_at),
         checked_in_at=local(booking.checked_in_at))
+    companions = booking.masked.get("companions") if isinstance(booking.masked, dict) else None
+    if isinstance(companions, list):
+        out.companions = [MaskedPersonOut(name=str(c.get("name", "")),
+                                          id_number=str(c.get("id_number", "")))
+                          for c in companions if isinstance(c, dict)]
     if booking.status == "confirmed":
         out.qr_payload = codes.qr_payload(cipher, booking.id, booking.code)
         out.ics_url = f"{PREFIX}/bookings/{booking.id}/ics"
     elif booking.status == "closed":
         out.closed_reason, out.closed_at = slot.closed_reason, local(slot.closed_at)
+    elif booking.status == "cancelled" and booking.cancel_reason:
+        out.cancel_reason = booking.cancel_reason
+        out.cancel_notice = catalogue.text("residents", "booking_staff_cancelled",
+                                           {"reason": booking.cancel_reason})
     return out
 
 

@@ -171,7 +171,7 @@ async def _clean_tables() -> None:
               "staff_session", "staff_user", "wechat_access_token", "wechat_inbound",
               "wechat_user_state", "wechat_follower",
               "content_notice", "content_campaign", "daily_count", "kb_unanswered", "audit_log",
-              "urgent_message", "answer_review",
+              "urgent_message", "answer_review", "guided_flow_state",
               "kb_entry", "setting"]
     for table in tables:
         await conn.execute_script(f'DELETE FROM "{table}"')

@@ -55,6 +55,50 @@ def _couple(body: dict[str, Any], slot_id: int, service: str, slot_day: date,
                        id_numbers=(people[0][1].number, people[1][1].number))
 
 
+def _tomb(body: dict[str, Any], slot_id: int, today: date) -> Application:
+    """The booker and 0–4 companions, each named with an ID number (every one takes a place and
+    may hold one reservation that day), a phone, and an optional plate."""
+    name = rules.parse_name(body.get("name"), "name")
+    booker = rules.parse_id_number(body.get("id_number"), "id_number", today).number
+    phone = rules.parse_phone(body.get("phone"))
+    raw = body.get("companions", [])
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise BookingError("invalid_input", field="companions", detail="同行人员应为列表")
+    if len(raw) > rules.MAX_COMPANIONS:
+        raise BookingError("invalid_input", field="companions",
+                           detail=f"每位预约人最多携同行亲属{rules.MAX_COMPANIONS}人")
+    companions: list[dict[str, str]] = []
+    seen = {booker}
+    for i, person in enumerate(raw):
+        where = f"companions[{i}]"
+        if not isinstance(person, dict):
+            raise BookingError("invalid_input", field=where, detail="请填写同行人员的姓名和身份证号")
+        number = rules.parse_id_number(person.get("id_number"), f"{where}.id_number", today).number
+        if number in seen:
+            raise BookingError("invalid_input", field=f"{where}.id_number",
+                               detail="同一人不能重复登记")
+        seen.add(number)
+        companions.append({"name": rules.parse_name(person.get("name"), f"{where}.name"),
+                           "id_number": number})
+    plate = rules.parse_plate(body.get("plate"))
+    personal: dict[str, Any] = {"name": name, "id_number": booker, "phone": phone,
+                                "companions": companions, "plate": plate}
+    masked: dict[str, Any] = {
+        "name": mask_name(name), "id_number": mask_id_number(booker), "phone": mask_phone(phone),
+        "companions": [{"name": mask_name(c["name"]), "id_number": mask_id_number(c["id_number"])}
+                       for c in companions],
+        "plate": mask_plate(plate) if plate else None}
+    return Application(rules.TOMB, slot_id, personal, masked, party_size=1 + len(companions),
+                       id_numbers=(booker, *(c["id_number"] for c in companions)))
+
+
+def mask_plate(plate: str) -> str:
+    """沪A12345 → 沪A***45: enough for the gate to match a car, not to look a person up."""
+    return plate[:2] + "*" * (len(plate) - 4) + plate[-2:]
+
+
 def validate(service: str, body: Any, slot_day: date, today: date) -> Application:
     """Checks a body against the contract's per-service shape; raises invalid_input naming the field."""
     if not isinstance(body, dict):
@@ -62,6 +106,8 @@ def validate(service: str, body: Any, slot_day: date, today: date) -> Applicatio
     slot_id = rules.parse_slot_id(body.get("slot_id"))
     if service in rules.COUPLE_SERVICES:
         return _couple(body, slot_id, service, slot_day, today)
+    if service == rules.TOMB:
+        return _tomb(body, slot_id, today)
     name = rules.parse_name(body.get("name"), "name")
     phone = rules.parse_phone(body.get("phone"))
     personal: dict[str, Any] = {"name": name, "phone": phone}

@@ -51,6 +51,9 @@ class Apply(Command):
 
 class Book(Apply):
     key: str | None = None  # Idempotency-Key: the same (user, key) always gets the same booking
+    # Set when staff book on a resident's behalf (the tomb-sweeping phone line): the booking is
+    # then audited as theirs, in its own transaction.
+    actor: str = ""
 
 
 class JoinWaitlist(Apply):
@@ -105,3 +108,16 @@ class MarkNoShow(Command):
 class UndoNoShow(Command):
     actor: str
     booking_id: int
+
+
+# --- counter ---
+
+class StaffCancel(Command):
+    actor: str
+    booking_id: int
+    reason: str
+
+
+class MarkAllNoShow(Command):
+    actor: str
+    slot_id: int

@@ -18,9 +18,14 @@ from urllib.parse import quote
 from core.tz import SHANGHAI
 
 HEADER = ("预约码", "服务", "日期", "时间", "姓名", "手机", "人数", "状态", "签到时间", "爽约")
+# An admin's explicit unmasked export (audited): full names and phones, ID numbers still only by
+# their last four digits — enough to match people, never a whole ID number in a file.
+UNMASKED_HEADER = ("预约码", "服务", "日期", "时间", "姓名", "手机", "证件后四位", "人数", "状态",
+                   "签到时间", "爽约")
 STATUS_NAMES = {"confirmed": "已确认", "cancelled": "已取消", "closed": "已关闭"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _WIDTHS = (12, 16, 12, 13, 18, 14, 6, 8, 18, 6)
+_UNMASKED_WIDTHS = (12, 16, 12, 13, 18, 14, 14, 6, 8, 18, 6)
 
 Cell = str | int
 
@@ -57,11 +62,15 @@ def local_moment(value: datetime | None) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def booking_row(booking: Any, slot: Any, service_name: str) -> list[Cell]:
-    """One export row; ``booking`` and ``slot`` are ORM rows (or anything with their fields)."""
+def booking_row(booking: Any, slot: Any, service_name: str,
+                unmasked: tuple[str, str, str] | None = None) -> list[Cell]:
+    """One export row; ``booking`` and ``slot`` are ORM rows (or anything with their fields).
+    ``unmasked`` (names, phone, ID last four; see core.booking.identity) gives UNMASKED_HEADER's
+    row, else HEADER's masked one."""
+    people = ([unmasked[0], unmasked[1], unmasked[2]] if unmasked is not None
+              else [masked_names(booking.masked), masked_phone(booking.masked)])
     return [booking.code, service_name, local_date(slot.starts_at),
-            local_span(slot.starts_at, slot.ends_at), masked_names(booking.masked),
-            masked_phone(booking.masked), int(booking.party_size),
+            local_span(slot.starts_at, slot.ends_at), *people, int(booking.party_size),
             STATUS_NAMES.get(booking.status, booking.status), local_moment(booking.checked_in_at),
             "是" if booking.no_show_at else ""]
 
@@ -78,17 +87,18 @@ def _clean(value: Cell) -> Cell:
     return neutralise(_ILLEGAL_XML.sub("", str(value)))
 
 
-def to_csv(rows: Iterable[Sequence[Cell]]) -> bytes:
+def to_csv(rows: Iterable[Sequence[Cell]], header: Sequence[str] = HEADER) -> bytes:
     """UTF-8 with a BOM: without it Excel on Chinese Windows reads the file as GBK and garbles it."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow(header)
     for row in rows:
         writer.writerow([_clean(v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: Iterable[Sequence[Cell]], sheet: str = "预约名单") -> bytes:
+def to_xlsx(rows: Iterable[Sequence[Cell]], sheet: str = "预约名单",
+            header: Sequence[str] = HEADER) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
@@ -98,7 +108,7 @@ def to_xlsx(rows: Iterable[Sequence[Cell]], sheet: str = "预约名单") -> byte
     if not isinstance(ws, Worksheet):
         raise RuntimeError("a new openpyxl workbook has no active worksheet")
     ws.title = "".join(c for c in sheet if c not in "[]:*?/\\")[:31] or "Sheet1"
-    ws.append(list(HEADER))
+    ws.append(list(header))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
@@ -106,7 +116,7 @@ def to_xlsx(rows: Iterable[Sequence[Cell]], sheet: str = "预约名单") -> byte
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text, never a formula, whatever it looks like
-    for index, width in enumerate(_WIDTHS):
+    for index, width in enumerate(_UNMASKED_WIDTHS if len(header) > len(HEADER) else _WIDTHS):
         ws.column_dimensions[chr(ord("A") + index)].width = width
     ws.freeze_panes = "A2"
     out = io.BytesIO()

@@ -109,6 +109,9 @@ def peek(body: Any) -> tuple[int, int] | None:
     slot_id, party = body.get("slot_id"), body.get("party_size", 1)
     if not sql.valid_row_id(slot_id):
         return None
+    companions = body.get("companions")
+    if isinstance(companions, list) and len(companions) <= 4:
+        party = 1 + len(companions)  # tomb sweeping: the booker and each relative take a place
     if isinstance(party, bool) or not isinstance(party, int) or not 1 <= party <= 5:
         party = 1
     return slot_id, party

@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from core import catalogue
 from core.booking.rules import DEFAULT_RULES
 from core.models import Booking, Notification, Subscription
 from core.proxy_sweeping import notify as proxy_notify
@@ -36,6 +37,8 @@ def _message(n: Notification, template_id: str) -> dict[str, Any]:
     when = slot.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     note = {"promoted": "候补成功，已为您保留名额",
             "slot_closed": f"已取消：{n.detail}" if n.detail else "该时段已取消，请改约其他时段",
+            "staff_cancel": catalogue.text("residents", "booking_staff_cancelled",
+                                           {"reason": n.detail}),
             }.get(n.kind, "请携带有效证件按时到场")
     return {"touser": n.user.openid, "template_id": template_id,
             "page": f"pages/booking/detail?id={booking.id}", "lang": "zh_CN",
@@ -158,7 +161,7 @@ async def _send_one(wechat: WechatClient, n: Notification, now: datetime) -> int
 
 def _stale(n: Notification, booking: Booking, now: datetime) -> bool:
     # A closure notice is about a booking that is no longer confirmed, by design.
-    wanted = "closed" if n.kind == "slot_closed" else "confirmed"
+    wanted = {"slot_closed": "closed", "staff_cancel": "cancelled"}.get(n.kind, "confirmed")
     return booking.status != wanted or booking.slot.starts_at <= now
 
 

@@ -22,6 +22,8 @@ MARRIAGE = "marriage_registration"
 CEREMONY = "collective_ceremony"
 ECO_BURIAL = "eco_burial_consultation"
 CHARITY = "charity_event"
+TOMB = "tomb_sweeping"
+MAX_COMPANIONS = 4  # each booker brings at most four relatives (the cemeteries' peak-day rule)
 COUPLE_SERVICES = frozenset({MARRIAGE, CEREMONY})
 BURIAL_TYPES = ("sea", "tree", "lawn", "flower", "scatter", "other")
 MAX_ECO_ACTIVE = 2
@@ -59,6 +61,11 @@ DEFAULT_RULES: dict[str, ServiceRule] = {
     CHARITY: ServiceRule(
         CHARITY, "慈善超市活动", "宝山区慈善超市公益活动报名，每人每场限报一次，可携同行人员共五人以内。",
         14, 0, 60, {"max_party_size": 5}),
+    TOMB: ServiceRule(
+        TOMB, "清明冬至预约祭扫",
+        "清明、冬至高峰日各墓园、骨灰堂分时段预约祭扫，每位预约人可携同行亲属四人以内，每人均须实名登记"
+        "（姓名、身份证号），每人每天限约一次；非高峰日无需预约。",
+        30, 0, 60, {"max_companions": MAX_COMPANIONS}),
 }
 
 
@@ -157,6 +164,25 @@ def parse_name(raw: Any, field_name: str) -> str:
     if not name or not _NAME_RE.match(name):
         raise BookingError("invalid_input", field=field_name, detail="请填写真实姓名（1至30个字）")
     return name
+
+
+# Mainland plates: province abbreviation, a letter, then five characters (ordinary) or six (new
+# energy, GA 36-2018); the last may be 学/警/港/澳/挂/领 on special plates.
+_PLATE_RE = re.compile(
+    r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
+    r"[A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳领]|[A-HJ-NP-Z0-9]{6})$")
+
+
+def parse_plate(raw: Any, field_name: str = "plate") -> str | None:
+    """A mainland car plate, upper-cased without spaces or the middle dot; None when not given."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    plate = normalise(raw).upper().replace(" ", "").replace("·", "").replace("-", "") \
+        if isinstance(raw, str) else ""
+    if not _PLATE_RE.match(plate):
+        raise BookingError("invalid_input", field=field_name,
+                           detail="请填写正确的车牌号，例如 沪A12345 或 沪AD12345")
+    return plate
 
 
 def parse_slot_id(raw: Any) -> int:

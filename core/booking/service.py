@@ -11,7 +11,8 @@ from typing import Any, cast
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core.booking import capacity, codes, rules
+from core import audit
+from core.booking import capacity, codes, identity, rules
 from core.booking.application import Application, validate
 from core.booking.commands import Book
 from core.booking.errors import BookingError
@@ -24,6 +25,8 @@ from core.tz import SHANGHAI
 
 log = logging.getLogger("baoshan.booking.service")
 _CODE_ATTEMPTS = 3
+# The audit actor of a resident's own change in the mini-program (staff actors are usernames).
+RESIDENT = "群众（小程序）"
 
 
 def slot_day(slot: Slot) -> date:
@@ -40,6 +43,9 @@ async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
         return [f"ceremony:{slot.id}:{h}" for h in hashes]  # one place per couple per ceremony
     if application.service == rules.CHARITY:
         return [f"charity:{slot.id}:u{user_id}"]
+    if application.service == rules.TOMB:
+        # One active reservation per person per day, as booker or companion, at any place.
+        return [f"tomb:{slot_day(slot).isoformat()}:{h}" for h in hashes]
     # Eco-burial: at most MAX_ECO_ACTIVE active consultations per user, as numbered claims.
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     held = set(cast(list[str], await BookingClaim.filter(key__startswith=f"eco:u{user_id}:")
@@ -76,6 +82,8 @@ async def insert_booking(cipher: FieldCipher, slot: Slot, application: Applicati
     # Sorted, so two requests naming the same two people in opposite roles lock the claim keys in
     # the same order (otherwise PostgreSQL would see a deadlock instead of a duplicate).
     await BookingClaim.bulk_create([BookingClaim(key=k, booking_id=booking.id) for k in sorted(claims)])
+    # Keyed hashes of phone and names, so the counter can find the booking (core.booking.identity).
+    await identity.store_lookups(cipher, booking.id, application.personal)
     await Notification.create(user_id=user_id, booking_id=booking.id, kind="reminder",
                               due_at=reminder_due(slot, now))
     return booking, left
@@ -161,10 +169,14 @@ async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.Ser
             raise BookingError("duplicate_booking")
         try:
             try:
-                async with in_transaction():
+                async with in_transaction() as conn:
                     idem = await IdempotencyKey.create(user_id=user_id, key=key) if key else None
                     booking, left = await insert_booking(cipher, slot, application, user_id,
                                                          claims, now)
+                    if cmd.actor:
+                        await audit.record(cmd.actor, "booking.phone", booking.code, after={
+                            "slot": slot.id, "party_size": booking.party_size, "channel": "phone"},
+                            conn=conn)
                     if idem is not None:
                         await IdempotencyKey.filter(id=idem.id).update(booking_id=booking.id)
             except BookingError as exc:
@@ -256,8 +268,9 @@ async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_i
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     old_claims = list(cast(list[str], await BookingClaim.filter(booking_id=booking.id)
                            .values_list("key", flat=True)))
-    # Ceremony and charity claims name the slot; marriage and eco-burial claims do not move.
-    slot_bound = booking.service in (rules.CEREMONY, rules.CHARITY)
+    # Ceremony and charity claims name the slot, tomb-sweeping ones its day; marriage and
+    # eco-burial claims do not move.
+    slot_bound = booking.service in (rules.CEREMONY, rules.CHARITY, rules.TOMB)
     new_claims = await claim_keys(cipher, application, new, user_id) if slot_bound else old_claims
     try:
         async with in_transaction() as conn:
@@ -282,6 +295,10 @@ async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_i
                                                 for k in sorted(new_claims)])
             await Notification.filter(booking_id=booking.id, status="pending", kind="reminder") \
                 .update(due_at=reminder_due(new, now))
+            # The booking's history at the counter (content.counter) shows the move; slot ids only.
+            await audit.record(RESIDENT, "booking.reschedule", f"booking:{booking.id}",
+                               before={"code": booking.code, "slot": old.id},
+                               after={"code": booking.code, "slot": new.id}, conn=conn)
     except IntegrityError:
         raise BookingError("duplicate_booking") from None
     return await get_own(booking.id, user_id), old.id

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
@@ -164,4 +165,74 @@ async def undo_no_show(booking_id: int, *, actor: str | None = None) -> Booking:
                                before={"code": booking.code, "no_show": True},
                                after={"code": booking.code, "no_show": False}, conn=conn)
     booking.no_show_at = None
+    return booking
+
+
+# --- the counter (issue #14): everyone absent after a slot ended, and staff cancellations ---
+
+async def absent(slot_id: int) -> list[int]:
+    """Ids of the slot's confirmed bookings neither checked in nor marked absent yet."""
+    # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
+    return list(cast(list[int], await Booking.filter(
+        slot_id=slot_id, status="confirmed", checked_in_at__isnull=True,
+        no_show_at__isnull=True).order_by("id").values_list("id", flat=True)))
+
+
+async def mark_all_no_show(slot_id: int, *, now: datetime, actor: str | None = None) -> int:
+    """Marks every booking of the slot not checked in as a no-show; only once the slot has ended
+    (before then a late arrival is still an arrival). Returns how many were marked."""
+    slot = await _slot_or_error(slot_id)
+    if now < slot.ends_at:
+        raise BookingError("no_show_not_ended")
+    async with in_transaction() as conn:
+        ids = await absent(slot_id)
+        # Conditional like the single mark: a check-in racing this keeps its arrival.
+        marked = await Booking.filter(id__in=ids, status="confirmed", checked_in_at__isnull=True,
+                                      no_show_at__isnull=True).update(no_show_at=now) if ids else 0
+        if marked and actor is not None:
+            await audit.record(actor, "booking.no_show_all", f"slot:{slot_id}",
+                               before={"no_show": 0},
+                               after={"no_show": marked, "bookings": ids,
+                                      "no_show_at": now.isoformat()}, conn=conn)
+    return marked
+
+
+def check_cancel_reason(reason: str) -> str:
+    text = " ".join((reason or "").split())
+    if not 1 <= len(text) <= 100:
+        raise invalid("reason", "请填写取消原因（不超过100字），它会通知预约的群众")
+    return text
+
+
+async def staff_cancel(booking_id: int, reason: str, *, now: datetime,
+                       actor: str | None = None) -> Booking:
+    """Cancels a resident's booking on their behalf (they phoned, the papers are incomplete…):
+    frees the place and the uniqueness claims, drops the pending reminder and queues a notice with
+    the reason through the subscribe-message outbox; the mini-program shows the reason too."""
+    reason = check_cancel_reason(reason)
+    booking = await _booking_or_error(booking_id)
+    if booking.status == "closed":
+        raise BookingError("slot_closed")
+    if booking.status != "confirmed":
+        raise BookingError("already_cancelled")
+    if booking.checked_in_at is not None:
+        raise BookingError("cancel_checked_in")
+    async with in_transaction() as conn:
+        # Booking row first, then the slot: the lock order of every booking transaction.
+        flipped = await Booking.filter(id=booking_id, status="confirmed",
+                                       checked_in_at__isnull=True).update(
+            status="cancelled", cancelled_at=now, cancel_reason=reason)
+        if not flipped:
+            raise BookingError("already_cancelled")
+        await capacity.free(conn, booking.slot_id, booking.party_size)
+        await BookingClaim.filter(booking_id=booking_id).delete()
+        await Notification.filter(booking_id=booking_id, status="pending").update(status="cancelled")
+        await Notification.create(user_id=booking.user_id, booking_id=booking_id,
+                                  kind="staff_cancel", due_at=now, detail=reason, using_db=conn)
+        if actor is not None:
+            await audit.record(actor, "booking.staff_cancel", f"booking:{booking_id}",
+                               before={"code": booking.code, "status": "confirmed"},
+                               after={"code": booking.code, "status": "cancelled",
+                                      "reason": reason}, conn=conn)
+    booking.status, booking.cancelled_at, booking.cancel_reason = "cancelled", now, reason
     return booking

@@ -28,8 +28,10 @@ from core.booking.commands import (
     CloseSlot,
     JoinWaitlist,
     LeaveWaitlist,
+    MarkAllNoShow,
     MarkNoShow,
     Reschedule,
+    StaffCancel,
     UndoNoShow,
 )
 from core.booking.errors import BookingError
@@ -97,6 +99,17 @@ class Bookings:
 
     async def undo_no_show(self, cmd: UndoNoShow) -> Booking:
         return await staff.undo_no_show(cmd.booking_id, actor=cmd.actor)
+
+    # --- counter ---
+
+    async def staff_cancel(self, cmd: StaffCancel) -> Booking:
+        booking = await staff.staff_cancel(cmd.booking_id, cmd.reason, now=self.clock(),
+                                           actor=cmd.actor)
+        await self._offer(booking.slot_id)
+        return booking
+
+    async def mark_all_no_show(self, cmd: MarkAllNoShow) -> int:
+        return await staff.mark_all_no_show(cmd.slot_id, now=self.clock(), actor=cmd.actor)
 
     # --- the one promotion path ---
 

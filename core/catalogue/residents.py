@@ -39,6 +39,9 @@ BOOKING: dict[str, str] = {
     "slot_closed": "该时段已由工作人员关闭，请选择其他时段。",
     "slot_not_found": "预约时段不存在，请刷新后重新选择。",
     "booking_not_found": "没有找到这条预约。",
+    # --- counter ---
+    # A staff cancellation's notice (subscribe message and the mini-program's booking view).
+    "booking_staff_cancelled": "工作人员已取消您的预约：{reason}",
 }
 
 # --- knowledge search API ---
@@ -70,6 +73,24 @@ BOT: dict[str, str] = {
     "missing_fields": "消息缺少必要字段。",
     "aes_not_configured": "未配置消息加解密密钥，无法处理加密消息。",
     "payload_too_large": "消息体过大。",
+    # --- policy ---
+    # The 政策找人 self-check in the chat (core.policy_chat).
+    "bot_policy_intro": "【政策找人·自测】回答{count}个简单问题，看看您家可能符合哪些补贴和救助。"
+                        "每题都可以回复“跳过”；随时回复“重新开始”或“退出”。"
+                        "您的回答只用于这次自测，30分钟后自动删除。",
+    "bot_policy_hint_choice": "请回复数字选择，不想答回复“跳过”。",
+    "bot_policy_hint_number": "请回复一个数字，不想答回复“跳过”。",
+    "bot_policy_not_understood": "没看懂您的回答。",
+    "bot_policy_quit": "已退出政策找人自测，您的回答已删除。想再测，回复“政策找人”。",
+    "bot_policy_results": "根据您的回答，下面这些政策可能适合您：",
+    "bot_policy_pick": "回复编号，查看怎么办理（到哪里办、带什么）；回复“重新开始”可以再测一次。",
+    "bot_policy_detail": "【{title}】\n为什么可能适合：{why}\n怎么办理：{step}\n\n"
+                         "以上仅供参考，以受理中心审核为准。回复其他编号查看其他政策。",
+    "bot_policy_indicative": "以上仅供参考，能否享受以街道/镇社区事务受理服务中心的审核结果为准；"
+                             "各项标准每年调整，以当年公布标准为准。",
+    "bot_policy_read": "详见：{url}",
+    "bot_policy_adviser": "需要有人帮您一起看、一起办？可以在“宝山民政”小程序申请“社区救助顾问”，"
+                          "经您同意后由所在街镇的顾问联系您。也可以拨打{hotline}咨询。",
 }
 
 # --- public pages: notices, charity week, knowledge entries (content/public.py) ---
@@ -78,6 +99,15 @@ PUBLIC: dict[str, str] = {
     "kb_public_missing": "该问答不存在或已下线。您可以在“宝山民政”公众号中直接输入问题咨询。",
     "charity_public_missing": "目前没有正在进行或即将开始的慈善周活动。",
     "charity_not_found": "找不到该慈善周活动。",
+}
+
+# --- tomb --- the live state of the coming 清明/冬至 campaign under the bot's answer
+TOMB: dict[str, str] = {
+    "tomb_status_before": "【{name}】高峰日：{days}。{opens}起可在“宝山民政”小程序预约。",
+    "tomb_status_open": "【{name}】高峰日：{days}。正在预约，请在“宝山民政”小程序中选择墓园和时段。",
+    "tomb_status_full_days": "其中{full}已约满，可改选其他日期或非高峰日前往（无需预约）。",
+    "tomb_status_all_full": "【{name}】高峰日：{days}。各时段已约满，可选择非高峰日前往（无需预约），"
+                            "或加入候补名单。",
 }
 
 # --- proxy ---
@@ -105,4 +135,4 @@ PROXY: dict[str, str] = {
     "proxy_place_not_found": "找不到该地点。",
 }
 
-RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **PROXY}
+RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **TOMB, **PROXY}

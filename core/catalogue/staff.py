@@ -29,6 +29,10 @@ ACCOUNTS: dict[str, str] = {
     "settings_contact_bad_char": "“{field}”中不能包含“$”符号。",
     "settings_holiday_bad_date": "节假日日期“{detail}”格式不对，请写成 2026-10-01 这样的格式，每行一个。",
     "settings_holidays_too_many": "节假日最多400个日期。",
+    # --- policy ---
+    "settings_policy_bad_number": "“{detail}”不是有效的数字：年份写四位数（如 2026），"
+                                  "金额只写整数元。",
+    "settings_policy_year_missing": "请填写这些标准适用的年份：没有年份的金额不会展示给居民。",
     "upload_too_large": ("提交的内容太大，没有保存。封面图片请压缩到2MB以内、正文请精简，"
                          "再返回上一页重新提交。"),
     "done.saved": "已保存。",
@@ -126,7 +130,7 @@ BOOKING: dict[str, str] = {
     "slot_bad_date": "日期“{value}”格式不对，请写成 2026-05-20 这样的格式。",
     "slot_bad_time": "开放预约时间“{value}”格式不对，请写成 2026-05-01 09:00 这样的格式。",
     "slot_bad_number": "“{label}”应为整数。",
-    "slot_export_service": "按日期导出时请先选择一项服务。",
+    "slot_export_service": "请选择有效的预约服务，或选择“全部服务”。",
     "booking_bad_action": "不支持的操作，请使用页面上的按钮。",
     # confirmations after a booking page saved (?done=code)
     "done.slot_bulk_opened": ("已开放 {opened} 个号源，跳过周末 {weekends} 天、节假日 {holidays} 天、"
@@ -138,6 +142,25 @@ BOOKING: dict[str, str] = {
     "done.booking_no_show_marked": "已标记爽约。",
     "done.booking_no_show_undone": "已撤销爽约标记。",
     "done.checkin_done": "签到成功。",
+    # --- tomb ---
+    "done.tomb_campaign_opened": "祭扫季已开放：各墓园高峰日的时段已建好，到开放预约时间后居民即可预约。",
+    # --- counter ---
+    "no_show_not_ended": "该号源尚未结束，不能把未签到的预约全部标记为爽约。",
+    "cancel_checked_in": "该预约已签到，不能取消。",
+    "export_unmasked_admin": "只有管理员可以导出未脱敏的名单。",
+    "search_none": "没有找到匹配的预约。请核对预约码，或输入完整的11位手机号、完整姓名。",
+    "day_slot_missing": "该号源不在所选日期。",
+    "done.booking_staff_cancelled": "预约已取消，取消原因已通过消息通知群众（群众订阅了消息时）。",
+    "done.day_no_show_all": "已把该号源未签到的预约全部标记为爽约。",
+    "confirm.no_show_all.title": "确认批量标记爽约",
+    "confirm.no_show_all": "号源 {starts_at} {service} 已结束：{count} 条未签到的预约将标记为爽约。",
+    "confirm.no_show_all.button": "确认标记",
+    "confirm.no_show_all.final": "之后仍可在预约详情中逐条撤销爽约标记。",
+    "confirm.booking_cancel.title": "确认取消预约",
+    "confirm.booking_cancel": "取消预约 {code}（{starts_at} {service}）：名额将释放，群众会收到取消通知。",
+    "confirm.booking_cancel.reason": "取消原因（会通知群众）：{reason}",
+    "confirm.booking_cancel.button": "确认取消预约",
+    "confirm.booking_cancel.final": "此操作不能撤销，群众需要时可重新预约。",
 }
 
 # --- confirmation pages before an irreversible action (issue #14) ---
@@ -178,6 +201,13 @@ _AUDIT_ACTIONS: dict[str, str] = {
     "kb.review_dismiss": "忽略待复核回答",
     "settings.welcome": "修改欢迎语", "settings.contacts": "修改联系方式",
     "settings.holidays": "修改节假日",
+    # --- tomb ---
+    "tomb.campaign_open": "开放祭扫季", "booking.phone": "电话代约（绿色通道）",
+    # --- counter ---
+    "booking.identity_view": "查看实名信息", "booking.no_show_all": "批量标记爽约",
+    "booking.staff_cancel": "工作人员取消预约", "booking.reschedule": "改约",
+    # --- policy ---
+    "settings.policy": "修改政策找人标准",
 }
 _AUDIT_FIELDS: dict[str, str] = {
     # accounts and sign-in
@@ -205,6 +235,14 @@ _AUDIT_FIELDS: dict[str, str] = {
     "office_hours": "区民政局办公时间", "marriage_office_address": "婚姻登记处地址",
     "marriage_office_phone": "婚姻登记处电话", "marriage_office_hours": "婚姻登记处办公时间",
     "rescue_station_phone": "救助管理站电话",
+    # --- tomb ---
+    "days": "高峰日", "places": "墓园数", "opens_at": "开放预约时间", "existing": "已有跳过",
+    "party_size": "人数",
+    # --- counter ---
+    "page": "页面", "bookings": "预约", "waitlist": "候补", "unmasked": "未脱敏",
+    # --- policy ---
+    "year": "年份", "dibao": "低保标准", "dibao_assets": "低保家庭财产标准",
+    "low_income_assets": "低收入家庭财产标准",
 }
 AUDIT: dict[str, str] = {
     **{f"audit.{k}": v for k, v in _AUDIT_ACTIONS.items()},

@@ -42,7 +42,7 @@ def _json() -> dict[str, Any]:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0010_slot_details')]
+    dependencies = [('core', '0011_guided_flows')]
 
     initial = False
 

@@ -3,6 +3,7 @@
 from core.models.booking import (
     Booking,
     BookingClaim,
+    BookingLookup,
     IdempotencyKey,
     MiniappSession,
     MiniappUser,
@@ -13,6 +14,7 @@ from core.models.booking import (
     WaitlistEntry,
 )
 from core.models.content import CharityCampaign, Notice
+from core.models.flows import GuidedFlowState
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.proxy import Place, ProxyOrder, SweepPackage
 from core.models.review import AnswerReview
@@ -26,8 +28,10 @@ __all__ = [
     "AuditLog",
     "Booking",
     "BookingClaim",
+    "BookingLookup",
     "CharityCampaign",
     "DailyCount",
+    "GuidedFlowState",
     "IdempotencyKey",
     "KbEntry",
     "MiniappSession",

@@ -89,9 +89,28 @@ class Booking(Model):
     cancelled_at = fields.DatetimeField(null=True)
     checked_in_at = fields.DatetimeField(null=True)
     no_show_at = fields.DatetimeField(null=True)
+    # Why staff cancelled it (shown to the resident); "" when the resident cancelled it themselves.
+    cancel_reason = fields.CharField(max_length=200, default="")
 
     class Meta:
         table = "booking"
+
+
+class BookingLookup(Model):
+    """Exact-match search over encrypted personal data: a keyed hash (``FieldCipher.lookup_hash``)
+    of each normalised phone and name of a booking, "phone:<hmac>" / "name:<hmac>". Without the
+    secret key the hashes reveal nothing; with it, staff find a booking by what the resident says
+    at the counter without decrypting every row (core.booking.search)."""
+
+    id = fields.BigIntField(primary_key=True)
+    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
+        "core.Booking", related_name="lookups", on_delete=fields.CASCADE)
+    booking_id: int
+    key = fields.CharField(max_length=80, db_index=True)
+
+    class Meta:
+        table = "booking_lookup"
+        unique_together = (("booking", "key"),)
 
 
 class BookingClaim(Model):

@@ -185,7 +185,9 @@ def test_every_status_code_the_apis_answer_has_a_resident_message() -> None:
 # the staff catalogue's).
 _CONSOLE_ONLY_STATUS = {"capacity_below_booked", "no_show_not_confirmed", "no_show_checked_in",
                         "no_show_not_started", "no_show_already", "no_show_not_marked",
-                        "not_today", "already_checked_in", "invalid_qr"}
+                        "not_today", "already_checked_in", "invalid_qr",
+                        # counter
+                        "no_show_not_ended", "cancel_checked_in"}
 
 
 def test_messages_fill_their_params() -> None:

@@ -27,6 +27,7 @@ from core.crypto import FieldCipher
 from core.models import (
     Booking,
     BookingClaim,
+    BookingLookup,
     DailyCount,
     IdempotencyKey,
     MiniappSession,
@@ -155,6 +156,8 @@ async def test_bookings_past_the_period_are_erased_and_every_count_stays(
     hashed = cipher.lookup_hash(make_id("19900101", male=True, seq=1))
     assert not await BookingClaim.filter(key__contains=hashed).exists()
     assert not await BookingClaim.filter(booking_id__in=old_ids).exists()
+    # The counter's search hashes of phone and names go with them (issue #14).
+    assert not await BookingLookup.filter(booking_id__in=old_ids).exists()
     assert not await Notification.filter(booking_id__in=old_ids).exists()
     assert not await IdempotencyKey.filter(booking_id__in=old_ids).exists()
     # 179 days: untouched, down to the ciphertext and its claims.
@@ -162,6 +165,7 @@ async def test_bookings_past_the_period_are_erased_and_every_count_stays(
     assert (fresh.personal_enc, fresh.masked, fresh.user_id) == (  # type: ignore[attr-defined]
         kept_row.personal_enc, kept_row.masked, kept_row.user_id)  # type: ignore[attr-defined]
     assert await BookingClaim.filter(booking_id=kept.id).count() == 2
+    assert await BookingLookup.filter(booking_id=kept.id).count() == 3
     assert await Notification.filter(booking_id=kept.id).exists()
     assert await IdempotencyKey.filter(booking_id=kept.id).exists()
     # Code that decrypts the personal form refuses cleanly instead of failing.

@@ -61,15 +61,15 @@ def problems(schema: dict[str, Any], value: Any, spec: dict[str, Any], at: str =
 class Checked:
     """Calls endpoints and validates each JSON response against the published schema."""
 
-    def __init__(self, client: httpx.AsyncClient, spec: dict[str, Any]) -> None:
-        self.client, self.spec = client, spec
+    def __init__(self, client: httpx.AsyncClient, spec: dict[str, Any], api: str = API) -> None:
+        self.client, self.spec, self.api = client, spec, api
         self.seen: set[tuple[str, str]] = set()
 
     async def call(self, method: str, template: str, status: int, *, path: str | None = None,
                    **kwargs: Any) -> httpx.Response:
-        r = await self.client.request(method, API + (path or template), **kwargs)
+        r = await self.client.request(method, self.api + (path or template), **kwargs)
         assert r.status_code == status, (method, template, r.status_code, r.text)
-        operation = self.spec["paths"][API + template][method.lower()]
+        operation = self.spec["paths"][self.api + template][method.lower()]
         response = operation["responses"].get(str(status))
         assert response is not None, f"{method} {template}: {status} not documented"
         self.seen.add((template, method.lower()))
@@ -156,6 +156,23 @@ async def test_every_miniapp_response_matches_the_published_schema(app, client, 
                   if path.startswith(API + "/") for method in ops}
     assert documented == api.seen, documented ^ api.seen
     assert await Booking.filter(id=booked["id"], status="cancelled").exists()
+
+
+async def test_every_policy_check_response_matches_the_published_schema(client) -> None:
+    """#16: the 政策找人 self-check's operations, called live and validated the same way."""
+    spec = (await client.get("/openapi.json")).json()
+    api = Checked(client, spec, "/api/v1/policy-check")
+    await api.call("GET", "/questions", 200)
+    answers = {"household_size": 1, "income": "below_dibao", "oldest_age": 82, "illness": True}
+    found = await api.call("POST", "", 200, json={"answers": answers})
+    assert found.json()["policies"]
+    await api.call("POST", "", 200, json={"answers": {}})
+    await api.call("POST", "", 422, json={"answers": {"nope": 1}})
+    documented = {(path.removeprefix(api.api), method) for path, ops in spec["paths"].items()
+                  if path.startswith(api.api) for method in ops}
+    assert documented == api.seen, documented ^ api.seen
+    body = spec["paths"]["/api/v1/policy-check"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/PolicyCheckIn")
 
 
 async def test_no_miniapp_schema_describes_a_python_dict(client: httpx.AsyncClient) -> None:
