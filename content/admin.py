@@ -13,11 +13,11 @@ from tortoise.expressions import Q
 
 from content import audit_view
 from content.blueprint import bp, staff_required, status_for
+from content.messages import ROLE_NAMES
 from content.pages import done_redirect, flash, page, posted, say
-from core import accounts, request_ctx, site_settings
+from core import accounts, catalogue, request_ctx, site_settings
 from core.accounts import AuthError
 from core.models import AuditLog, StaffUser
-from core.models.staff import ROLES
 from core.policy_standards import AMOUNTS as POLICY_AMOUNTS
 from core.tz import day_bounds, minute_text
 from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
@@ -25,8 +25,15 @@ from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
 AUDIT_PAGE = 50
 
 
+def default_welcome() -> str:
+    """What new followers read when staff set nothing: the bot's own default (the residents'
+    catalogue), so the box shows the real text instead of an empty field."""
+    return catalogue.text("residents", "bot_welcome")
+
+
 def _current_values(current: site_settings.SiteSettings) -> dict[str, Any]:
-    return {"welcome": current.welcome, "contacts": current.contacts,
+    return {"welcome": current.welcome or default_welcome(), "welcome_is_default": not current.welcome,
+            "contacts": current.contacts,
             "holidays": "\n".join(d.isoformat() for d in current.holidays),
             "policy": {k: str(v) for k, v in current.policy.items()}}
 
@@ -77,12 +84,38 @@ async def settings_save(request: Request) -> HTTPResponse:
 # --- staff accounts (admin) -------------------------------------------------------------------
 
 
+# Least privilege first: a new account gets the role that can do least harm unless the admin
+# picks another. An editor never sees residents' personal data; a registrar does; an admin does all.
+ROLE_ORDER = ("editor", "registrar", "admin")
+NEW_ACCOUNT_ROLE = ROLE_ORDER[0]
+# Account actions whose confirmation names the account (and its role): "已解锁 zhao.registrar".
+NAMED_DONE = frozenset({"added", "role", "deactivate", "activate", "unlock", "password"})
+
+
+def _done_url(action: str, user_id: int, code: str = "saved") -> HTTPResponse:
+    # The account travels as its id, never as its name: the page reads the name from the database,
+    # so a crafted link cannot make the console announce something about someone else's name.
+    return done_redirect(f"/console/staff?user={user_id}&did={action}", code)
+
+
+async def _staff_done(request: Request) -> str:
+    action, raw = request.args.get("did") or "", request.args.get("user") or ""
+    if action not in NAMED_DONE or not raw.isdigit() or len(raw) > 12:
+        return flash(request)
+    user = await StaffUser.get_or_none(id=int(raw))
+    if user is None:
+        return flash(request)
+    key = "staff_added_named" if action == "added" else f"staff_{action}"
+    return say(f"done.{key}", {"username": user.username, "role": ROLE_NAMES.get(user.role, user.role)})
+
+
 async def _staff_page(request: Request, status: int = 200, error: str = "",
                       form: dict[str, str] | None = None) -> HTTPResponse:
     users = await StaffUser.all().order_by("username")
-    return page("admin_staff.html", status, staff=request.ctx.staff, done=flash(request), error=error,
-                users=users, roles=ROLES, form=form or {}, now=request_ctx.now(request),
-                minute=minute_text)
+    return page("admin_staff.html", status, staff=request.ctx.staff, done=await _staff_done(request),
+                error=error, users=users, roles=ROLE_ORDER, form=form or {},
+                new_role=(form or {}).get("role") or NEW_ACCOUNT_ROLE,
+                now=request_ctx.now(request), minute=minute_text)
 
 
 @bp.get("/console/staff")
@@ -100,11 +133,11 @@ async def staff_add(request: Request) -> HTTPResponse:
     cmd = accounts.NewAccount.of(form.get("username") or "", form.get("role") or "",
                                  form.get("password") or "")
     try:
-        await accounts.add(request.ctx.staff, cmd)
+        user = await accounts.add(request.ctx.staff, cmd)
     except AuthError as exc:
         return await _staff_page(request, status_for(exc.code), say(exc.code, exc.params),
                                  {"username": cmd.username, "role": cmd.role})
-    return done_redirect("/console/staff", "staff_added")
+    return _done_url("added", user.id, "staff_added")
 
 
 async def _deactivate_confirm(request: Request, user_id: int) -> HTTPResponse | None:
@@ -138,7 +171,7 @@ async def staff_change(request: Request, user_id: int) -> HTTPResponse:
         if exc.code == "staff_not_found":
             raise  # the console's error page, not the list
         return await _staff_page(request, status_for(exc.code), say(exc.code, exc.params))
-    return done_redirect("/console/staff", "saved")
+    return _done_url(cmd.action, user_id)
 
 
 # --- audit log (admin) ------------------------------------------------------------------------

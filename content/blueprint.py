@@ -12,8 +12,9 @@ from functools import wraps
 from typing import Any
 
 from sanic import Blueprint, Request
-from sanic.exceptions import PayloadTooLarge
+from sanic.exceptions import MethodNotAllowed, PayloadTooLarge, SanicException
 from sanic.response import HTTPResponse, redirect
+from sanic_ext import openapi
 from tortoise.exceptions import OperationalError
 
 from content.auth import csrf_ok, session_staff
@@ -33,6 +34,8 @@ SESSION_COOKIE = "bs_session"
 CSRF_COOKIE = "bs_login_csrf"
 LOGIN_URL = "/console/login"
 bp.static("/console/static", HERE / "static", name="console_static")
+# Browsers ask for /favicon.ico on their own; the console's base template links it too.
+bp.static("/favicon.ico", HERE / "static" / "favicon.ico", name="favicon")
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
@@ -74,6 +77,28 @@ async def present(request: Request, exception: DomainError) -> HTTPResponse:
     if not request.path.startswith("/console"):
         return request.app.error_handler.default(request, exception)
     return error_page(request, status_for(exception.code), exception.code, exception.params)
+
+
+# The framework's own refusals (a bad method, a malformed request) and anything unexpected, as
+# staff see them: the console's page with the catalogue's words, never the API's JSON body. Codes
+# per status; anything else is "console_error". The public paths keep the app's JSON presenter.
+FRAMEWORK_CODES: dict[int, str] = {400: "console_bad_request", 404: "console_not_found",
+                                   405: "console_bad_method"}
+
+
+@bp.exception(SanicException, Exception)
+async def framework_error(request: Request, exception: Exception) -> HTTPResponse:
+    if not request.path.startswith("/console") or database_unavailable(exception):
+        return request.app.error_handler.default(request, exception)
+    status = exception.status_code if isinstance(exception, SanicException) else 500
+    if status >= 500:
+        # Logged (with the traceback) and answered as JSON by the app's handler; the page reuses
+        # only its status, so staff read words and the log keeps the details.
+        status = request.app.error_handler.default(request, exception).status
+        return error_page(request, status, "console_unavailable" if status == 503 else "console_error")
+    return error_page(request, status, FRAMEWORK_CODES.get(status, "console_bad_request"))
+
+
 
 
 @bp.exception(PayloadTooLarge)
@@ -123,3 +148,34 @@ def staff_required(*roles: str) -> Callable[[Handler], Handler]:
         return guarded
 
     return wrap
+
+
+def _wrong_method(request: Request, exception: Exception) -> HTTPResponse:
+    """A console address asked with a method it does not take (PUT, a GET of a POST-only
+    action): the router refuses before any route, so no blueprint handler sees it."""
+    if not request.path.startswith("/console"):
+        return request.app.error_handler.default(request, exception)
+    return error_page(request, 405, "console_bad_method")
+
+
+@bp.listener("before_server_start")
+async def _framework_pages(app: Any) -> None:
+    # App-wide, because MethodNotAllowed is raised before routing picks a blueprint; added when
+    # the app starts, not at import. Other paths still get the app's JSON presenter.
+    if (MethodNotAllowed, None) not in app.error_handler.cached_handlers:
+        app.error_handler.add(MethodNotAllowed, _wrong_method)
+
+
+# Two patterns, because one "/console/<rest:path>" would also match "/console/" itself (an empty
+# rest) ahead of the dashboard; these need a first segment, which every real page outranks. The
+# static files are left out by name: the router would otherwise rank this pattern above theirs.
+@bp.route("/console/<first:(?!static$)[^/]+>", methods=["GET", "POST"], name="console_not_found")
+@bp.route("/console/<first:(?!static/)[^/]+>/<rest:path>", methods=["GET", "POST"],
+          name="console_not_found_deep")
+@openapi.exclude()
+@staff_required()
+async def not_found(request: Request, first: str, rest: str = "") -> HTTPResponse:
+    """A console address that names no page gets the console's own 404 page, after the sign-in
+    check (an outsider is sent to the login page, as everywhere under /console, and learns nothing
+    of which pages exist). Every more specific console route wins over this one."""
+    return error_page(request, 404, "console_not_found")

@@ -88,6 +88,11 @@ def _desc(labels: Sequence[str], series: Sequence[Series], unit: str) -> str:
                     for s in series)
 
 
+def _value_size(bar: float) -> int:
+    """Value labels as large as the bar's width allows (narrow bars of many series: smaller)."""
+    return 11 if bar >= 14 else 9
+
+
 def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, unit: str = "",
               max_value: float | None = None) -> Markup:
     """Grouped vertical bars: one group per label, one bar per series."""
@@ -105,6 +110,12 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, un
             body.append(f'<rect x="{x:.1f}" y="{HEIGHT - _BOTTOM - h:.1f}" width="{bar:.1f}" '
                         f'height="{h:.1f}" fill="{colour}"><title>'
                         f'{escape(f"{labels[i]} {s.name}：{_num(value)}{unit}")}</title></rect>')
+            if value:
+                # The figure on the bar itself, so nobody has to read it off the axis; zeros stay
+                # blank (an empty day is visible as no bar), which keeps 14 days × 4 legible.
+                body.append(f'<text class="value" x="{x + bar / 2:.1f}" y="{HEIGHT - _BOTTOM - h - 3:.1f}" '
+                            f'font-size="{_value_size(bar)}" text-anchor="middle" fill="#1f2933">'
+                            f'{escape(_num(value) + unit)}</text>')
     body += _x_labels(labels, slot)
     return _frame(title, _desc(labels, series, unit), body, series if len(series) > 1 else ())
 

@@ -19,6 +19,7 @@ from sanic_ext import openapi
 from tortoise.functions import Sum
 
 import content.charts as charts
+import content.dashboard_today as dashboard_today
 import content.kb_unanswered as kb_unanswered
 from content.blueprint import bp, staff_required
 from content.pages import flash, page
@@ -31,6 +32,8 @@ UPCOMING_DAYS = 30
 TOP_UNANSWERED = 10
 MESSAGE_SERIES = (("wechat.answered", "公众号·已回答"), ("wechat.unanswered", "公众号·未回答"),
                   ("api.answered", "接口·已回答"), ("api.unanswered", "接口·未回答"))
+CHANNELS = ("wechat", "api")
+OUTCOMES = (("answered", "合计·已回答"), ("unanswered", "合计·未回答"))
 
 
 @dataclass
@@ -107,7 +110,12 @@ async def dashboard_context(now: datetime) -> dict[str, Any]:
 
     counted = await stats.counts([m for m, _ in MESSAGE_SERIES], days[0], days[-1])
     message_series = [charts.Series(name, [counted[m][d] for d in days]) for m, name in MESSAGE_SERIES]
-    message_table = by_day("渠道与结果", labels, message_series)
+    # The chart and the tiles read the same sums: every channel (the official account and the
+    # search API), so a chart can no longer lie flat under tiles that count the API too.
+    outcome_series = [charts.Series(name, [sum(counted[f"{channel}.{outcome}"][d]
+                                               for channel in CHANNELS) for d in days])
+                      for outcome, name in OUTCOMES]
+    message_table = by_day("渠道与结果", labels, [*message_series, *outcome_series])
 
     top = await kb_unanswered.groups(kb_unanswered.recent(now), limit=TOP_UNANSWERED)
     return {
@@ -116,14 +124,13 @@ async def dashboard_context(now: datetime) -> dict[str, Any]:
                                           title=f"近{DAYS}天每日新增预约（按服务）"),
         "booking_table": booking_table,
         "fill_chart": fill_chart, "fill_table": fill_table,
-        "message_chart": charts.line_chart(labels, message_series[:2],
-                                           title=f"近{DAYS}天公众号提问：已回答与未回答"),
+        "message_chart": charts.bar_chart(labels, outcome_series,
+                                          title=f"近{DAYS}天机器人提问（公众号与接口）：已回答与未回答"),
         "message_table": message_table,
         "top_unanswered": top, "when": kb_unanswered.when,
         "totals": {"bookings": sum(sum(v) for v in per.values()),
-                   "answered": sum(sum(counted[m].values()) for m in ("wechat.answered", "api.answered")),
-                   "unanswered": sum(sum(counted[m].values())
-                                     for m in ("wechat.unanswered", "api.unanswered"))},
+                   "answered": sum(outcome_series[0].values),
+                   "unanswered": sum(outcome_series[1].values)},
     }
 
 
@@ -131,5 +138,9 @@ async def dashboard_context(now: datetime) -> dict[str, Any]:
 @openapi.exclude()
 @staff_required()
 async def home(request: Request) -> HTTPResponse:
-    context = await dashboard_context(request_ctx.now(request))
-    return page("dashboard.html", staff=request.ctx.staff, done=flash(request), **context)
+    now = request_ctx.now(request)
+    context = await dashboard_context(now)
+    staff = request.ctx.staff
+    # The counter's day first: what a registrar sees right after signing in.
+    day = await dashboard_today.today(now) if staff.role in dashboard_today.COUNTER_ROLES else None
+    return page("dashboard.html", staff=staff, done=flash(request), today=day, **context)

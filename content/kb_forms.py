@@ -19,6 +19,7 @@ from typing import Any
 from sanic import Sanic
 
 from content.pages import say
+from core.booking.rules import DEFAULT_RULES
 from knowledge.entries import ACTIONS, KINDS, MAX_ANSWER_CHARS, Entry, EntryError, entry_from_dict, validate
 from knowledge.evaluate import load_taxonomy
 from knowledge.render import CONTACT_LABELS
@@ -124,9 +125,18 @@ def blank_form(question: str = "", today: dt.date | None = None) -> dict[str, st
     return values
 
 
+def action_name(action: str) -> str:
+    """What an entry's button does, in words: "book:marriage_registration" → "预约结婚登记"."""
+    if not action:
+        return "（无）"
+    kind, _, service = action.partition(":")
+    rule = DEFAULT_RULES.get(service)
+    return f"预约{rule.name}" if kind == "book" and rule else "其他操作"
+
+
 # ``contacts``: every placeholder the answer help lists (the same table the renderer fills).
 OPTIONS = {"kinds": KINDS, "actions": ACTIONS, "max_answer": MAX_ANSWER_CHARS,
-           "contacts": CONTACT_LABELS}
+           "contacts": CONTACT_LABELS, "action_names": {a: action_name(a) for a in ACTIONS}}
 
 
 async def apply_now(app: Sanic) -> None:

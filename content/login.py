@@ -10,7 +10,7 @@ from sanic_ext import openapi
 
 import content.auth as auth
 from content.blueprint import CSRF_COOKIE, LOGIN_URL, SESSION_COOKIE, bp, staff_required, status_for
-from content.pages import page, posted, say
+from content.pages import done_redirect, flash, page, posted, say
 from core import request_ctx
 from core.accounts import AuthError, LoginRateLimited
 from core.request_ctx import client_address
@@ -23,14 +23,16 @@ def _secure(request: Request) -> bool:
 @bp.get(LOGIN_URL)
 @openapi.exclude()
 async def login_form(request: Request) -> HTTPResponse:
-    return _login_page(request)
+    # "您已退出登录" after a sign-out: the person at a shared counter PC sees it really happened.
+    return _login_page(request, done=flash(request))
 
 
 def _login_page(request: Request, error: str = "", username: str = "",
-                status: int = 200) -> HTTPResponse:
+                status: int = 200, done: str = "") -> HTTPResponse:
     # Double-submit token: the form field must match a cookie only this site can set.
     token = secrets.token_urlsafe(24)
-    response = page("login.html", status, csrf=token, error=error, username=username, staff=None)
+    response = page("login.html", status, csrf=token, error=error, username=username, staff=None,
+                    done=done)
     response.add_cookie(CSRF_COOKIE, token, path=LOGIN_URL, httponly=True, samesite="Strict",
                         secure=_secure(request), max_age=3600)
     return response
@@ -68,6 +70,6 @@ async def login_submit(request: Request) -> HTTPResponse:
 @staff_required()
 async def logout(request: Request) -> HTTPResponse:
     await auth.logout(request.cookies.get(SESSION_COOKIE))
-    response = redirect(LOGIN_URL)
+    response = done_redirect(LOGIN_URL, "logged_out")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -152,3 +152,18 @@ async def check(request: Request, form: NoticeForm, action: str) -> Checked:
     return Checked(title=form.title, summary=form.summary or summary_of(body_html), body=form.body,
                    body_html=body_html, campaign_id=campaign_id, requested_at=requested_at,
                    cover=cover, errors=errors)
+
+
+def preview_cover(form: NoticeForm, notice_id: int | None, saved_cover: bool) -> str:
+    """The picture the preview shows above the title, as residents will see it once saved: a
+    cover chosen but not yet saved (inline, as a data: URL, since nothing is stored until the
+    save), else the saved one unless it is being removed; "" for none."""
+    if form.pending_cover:
+        try:
+            kind = check_cover(base64.b64decode(form.pending_cover, validate=True))
+        except (binascii.Error, ValueError, NoticeRuleError):
+            return ""
+        return f"data:{kind};base64,{form.pending_cover}"
+    if notice_id is not None and saved_cover and not form.remove_cover:
+        return f"/console/notices/{notice_id}/cover"
+    return ""

@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 from content.auth import session_staff
 from content.blueprint import SESSION_COOKIE, bp, staff_required, status_for
 from content.messages import NOTICE_STATE_NAMES
-from content.notice_form import NoticeForm, check, local_text
+from content.notice_form import NoticeForm, check, local_text, preview_cover
 from content.pages import done_redirect, flash, page, say
 from core import limits, request_ctx
 from core.models import CharityCampaign, Notice
@@ -92,7 +92,16 @@ async def _editor(request: Request, notice: Notice | None, form: NoticeForm, *, 
         "cover_version": int(notice.updated_at.timestamp()) if notice else 0,
         "campaigns": await CharityCampaign.all().order_by("-starts_on", "-id").values("id", "title"),
     }
-    return page("notices_edit.html", status, staff=request.ctx.staff, done=flash(request), **context)
+    cover = preview_cover(form, notice.id if notice else None, context["has_cover"]) \
+        if preview is not None else ""
+    if cover and not cover.startswith("data:"):
+        cover += f"?v={context['cover_version']}"
+    response = page("notices_edit.html", status, staff=request.ctx.staff, done=flash(request),
+                    preview_cover=cover, **context)
+    if cover.startswith("data:"):
+        # The unsaved cover is shown inline; images only, everything else stays 'self'.
+        response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:"
+    return response
 
 
 async def _find(notice_id: int) -> Notice | None:

@@ -165,7 +165,9 @@ def cmd_slots_open(args: argparse.Namespace, settings: Settings) -> int:
         await db.init_orm(settings)
         try:
             slot = await open_slot(args.service, starts, ends, args.capacity, title=args.title,
-                                   opens_at=opens)
+                                   opens_at=opens, theme=args.theme, place=args.place,
+                                   age_min=args.age_min, age_max=args.age_max,
+                                   gender_split=args.gender_split)
         finally:
             await db.close_orm()
         slot_id: int = slot.id  # Tortoise types a model's fields as Any
@@ -283,6 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
     so.add_argument("--capacity", type=int, required=True)
     so.add_argument("--title", default="")
     so.add_argument("--opens-at", default=None, help="ISO-8601; bookings before it get not_open")
+    so.add_argument("--theme", default="", help="e.g. 七夕 (shown in the slot list)")
+    so.add_argument("--place", default="", help="where: a cemetery, a meet-up's venue")
+    so.add_argument("--age-min", type=int, default=None, help="youth_event only (default 18)")
+    so.add_argument("--age-max", type=int, default=None, help="youth_event only (default 45)")
+    so.add_argument("--gender-split", action="store_true",
+                    help="youth_event only: half the places for men, half for women")
     so.set_defaults(func=cmd_slots_open)
 
     st = sub.add_parser("staff", help="staff accounts").add_subparsers(dest="staff_command",

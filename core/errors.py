@@ -109,6 +109,8 @@ STATUS: dict[str, int] = {
     "invalid_code": 401, "wechat_unavailable": 503,
     # --- counter ---
     "no_show_not_ended": 409, "cancel_checked_in": 409,
+    # --- youth --- (幸福加油站: one gender's half of a split event is taken)
+    "gender_full": 409, "capacity_below_gender": 409,
     # knowledge search and the public notices API
     "empty_query": 400, "invalid_limit": 400, "kb_unavailable": 503,
     # --- proxy --- proxy sweeping (代客祭扫)

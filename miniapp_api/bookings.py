@@ -44,8 +44,9 @@ def _out(booking: Booking, cipher_: FieldCipher) -> dict[str, Any]:
 @openapi.summary("预约：按服务填写表单；可带 Idempotency-Key 头安全重试")
 @openapi.body(content(BookingIn))
 @openapi.response(201, content(BookingOut), "预约成功（同一 Idempotency-Key 的重试返回同一预约）")
-@errors("invalid_input", "slot_full", "duplicate_booking", "not_open", "booking_closed",
-        "slot_closed", "slot_not_found", "unauthorized", "rate_limited", notes=_HELD)
+@errors("invalid_input", "slot_full", "gender_full", "duplicate_booking", "not_open",
+        "booking_closed", "slot_closed", "slot_not_found", "unauthorized", "rate_limited",
+        notes=_HELD)
 async def create_booking(request: Request) -> HTTPResponse:
     user = await current_user(request)  # first, so 401 and 429 always mean what they say
     cmd = Book.from_body(json_body(request), user_id=user.id, key=_idempotency_key(request))
@@ -91,7 +92,8 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
 @openapi.summary("改约到同一服务的另一时段：新名额先占上再释放旧名额；新时段满员时原预约不变")
 @openapi.body(content(RescheduleIn))
 @openapi.response(200, content(BookingOut), "已改约")
-@errors("invalid_input", "slot_full", "slot_closed", "slot_not_found", "booking_not_found",
+@errors("invalid_input", "slot_full", "gender_full", "slot_closed", "slot_not_found",
+        "booking_not_found",
         "already_cancelled", "cancel_closed", "not_open", "booking_closed", "duplicate_booking",
         "booking_unreadable", "unauthorized", "rate_limited", notes=_HELD)
 async def reschedule_booking(request: Request, booking_id: int) -> HTTPResponse:

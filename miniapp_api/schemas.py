@@ -45,11 +45,19 @@ class SlotOut(Out):
     id: int
     service: str
     title: str
+    theme: str = Field(default="", description="主题（如 520、七夕），没有时为空字符串")
+    place: str | None = Field(default=None, description="地点；仅在设置了地点时出现")
     starts_at: str
     ends_at: str
     capacity: int
     remaining: int
     opens_at: str | None
+    # --- youth --- (幸福加油站: present on youth_event slots only)
+    age_min: int | None = Field(default=None, description="youth_event：报名年龄下限（活动当天，周岁）")
+    age_max: int | None = Field(default=None, description="youth_event：报名年龄上限（活动当天，周岁）")
+    gender_split: bool | None = Field(default=None, description="youth_event：是否按男女各半分配名额")
+    remaining_men: int | None = Field(default=None, description="按男女各半时：男士剩余名额")
+    remaining_women: int | None = Field(default=None, description="按男女各半时：女士剩余名额")
 
 
 class SlotsOut(Out):
@@ -142,7 +150,8 @@ class BookingIn(BaseModel):
     """Per service: marriage_registration / collective_ceremony take party_a, party_b and phone;
     eco_burial_consultation takes name, phone and burial_type; charity_event takes name, phone
     and party_size (1-5); tomb_sweeping takes name, id_number, phone, companions (0-4 people,
-    each with name and id_number) and an optional plate."""
+    each with name and id_number) and an optional plate; youth_event takes name, id_number, phone
+    and single (must be true)."""
 
     slot_id: int
     party_a: PersonIn | None = None
@@ -154,6 +163,7 @@ class BookingIn(BaseModel):
     id_number: str | None = None
     companions: list[PersonIn] | None = Field(default=None, description="同行亲属，0至4人")
     plate: str | None = Field(default=None, description="车牌号（可选），如 沪A12345")
+    single: bool | None = Field(default=None, description="youth_event：本人确认目前单身，须为 true")
 
 
 class RescheduleIn(BaseModel):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from core import catalogue
 from core.booking import codes
-from core.booking.rules import DEFAULT_RULES
+from core.booking.rules import DEFAULT_RULES, YOUTH, YOUTH_AGES
 from core.crypto import FieldCipher
 from core.models import Booking, Slot, WaitlistEntry
 from core.tz import SHANGHAI
@@ -25,10 +25,23 @@ def stamp(value: datetime) -> str:
 
 
 def slot_view(slot: Slot) -> SlotOut:
-    return SlotOut(id=slot.id, service=slot.service, title=slot.title,
-                   starts_at=stamp(slot.starts_at), ends_at=stamp(slot.ends_at),
-                   capacity=slot.capacity, remaining=max(0, slot.capacity - slot.booked),
-                   opens_at=local(slot.opens_at))
+    out = SlotOut(id=slot.id, service=slot.service, title=slot.title, theme=slot.theme,
+                  starts_at=stamp(slot.starts_at), ends_at=stamp(slot.ends_at),
+                  capacity=slot.capacity, remaining=max(0, slot.capacity - slot.booked),
+                  opens_at=local(slot.opens_at))
+    if slot.place:
+        out.place = slot.place
+    if slot.service == YOUTH:
+        # The range that applies, defaults filled in, so the mini-program can say it up front.
+        out.age_min = slot.age_min if slot.age_min is not None else YOUTH_AGES[0]
+        out.age_max = slot.age_max if slot.age_max is not None else YOUTH_AGES[1]
+        out.gender_split = bool(slot.gender_split)
+        if slot.gender_split:
+            left = max(0, slot.capacity - slot.booked)
+            half = (slot.capacity + 1) // 2
+            out.remaining_men = min(left, max(0, half - slot.booked_m))
+            out.remaining_women = min(left, max(0, half - slot.booked_f))
+    return out
 
 
 def booking_view(booking: Booking, slot: Slot, cipher: FieldCipher) -> BookingOut:

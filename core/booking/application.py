@@ -19,6 +19,8 @@ class Application:
     masked: dict[str, Any]  # what responses show
     party_size: int = 1
     id_numbers: tuple[str, ...] = field(default=())  # for the per-person uniqueness rules
+    # "M" or "F" for services whose places may be split by gender (youth events), else "".
+    sex: str = ""
 
 
 def _obj(body: Any, name: str) -> dict[str, Any]:
@@ -99,8 +101,33 @@ def mask_plate(plate: str) -> str:
     return plate[:2] + "*" * (len(plate) - 4) + plate[-2:]
 
 
-def validate(service: str, body: Any, slot_day: date, today: date) -> Application:
-    """Checks a body against the contract's per-service shape; raises invalid_input naming the field."""
+def _youth(body: dict[str, Any], slot_id: int, slot_day: date, today: date,
+           ages: tuple[int | None, int | None]) -> Application:
+    """A 幸福加油站 sign-up: the person themself, of age on the event's day, confirming they are
+    single (recorded with the booking, as the resident stated it)."""
+    name = rules.parse_name(body.get("name"), "name")
+    info = rules.parse_id_number(body.get("id_number"), "id_number", today)
+    low = ages[0] if ages[0] is not None else rules.YOUTH_AGES[0]
+    high = ages[1] if ages[1] is not None else rules.YOUTH_AGES[1]
+    if not low <= rules.age_on(info.birth, slot_day) <= high:
+        raise BookingError("invalid_input", field="id_number",
+                           detail=f"本场活动限{low}至{high}周岁报名（以活动当天计算）")
+    phone = rules.parse_phone(body.get("phone"))
+    # Strictly the JSON value true: "true", 1 or a missing box is not a confirmation.
+    if body.get("single") is not True:
+        raise BookingError("invalid_input", field="single",
+                           detail="请勾选确认本人目前为单身（single）后再报名")
+    personal = {"name": name, "id_number": info.number, "phone": phone, "single": True}
+    masked = {"name": mask_name(name), "id_number": mask_id_number(info.number),
+              "phone": mask_phone(phone), "single": True}
+    return Application(rules.YOUTH, slot_id, personal, masked, id_numbers=(info.number,),
+                       sex=info.sex)
+
+
+def validate(service: str, body: Any, slot_day: date, today: date, *,
+             ages: tuple[int | None, int | None] = (None, None)) -> Application:
+    """Checks a body against the contract's per-service shape; raises invalid_input naming the field.
+    ``ages`` is the slot's age range (youth events; None ends take the service's default)."""
     if not isinstance(body, dict):
         raise BookingError("invalid_input", field="body", detail="请求内容应为JSON对象")
     slot_id = rules.parse_slot_id(body.get("slot_id"))
@@ -108,6 +135,8 @@ def validate(service: str, body: Any, slot_day: date, today: date) -> Applicatio
         return _couple(body, slot_id, service, slot_day, today)
     if service == rules.TOMB:
         return _tomb(body, slot_id, today)
+    if service == rules.YOUTH:
+        return _youth(body, slot_id, slot_day, today, ages)
     name = rules.parse_name(body.get("name"), "name")
     phone = rules.parse_phone(body.get("phone"))
     personal: dict[str, Any] = {"name": name, "phone": phone}

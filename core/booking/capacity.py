@@ -12,6 +12,12 @@ UPDATE refuses a slot staff have closed (``closed_at``), so a closure and a book
 the one row lock.
 
 Freeing a place needs no lock: ``booked = booked - n`` is a single atomic statement.
+
+Gender split (幸福加油站 youth events): a booking that carries a sex ("M"/"F", from the ID number)
+also counts in ``booked_m`` / ``booked_f``, in the same UPDATE; when the slot has ``gender_split``
+the same UPDATE's condition also keeps each count at most half the capacity (rounded up), so the
+balance holds under concurrency for exactly the reason the capacity does. The counts are kept for
+every youth booking, split or not, so staff may switch the split on later and find them right.
 """
 
 from __future__ import annotations
@@ -22,29 +28,54 @@ from core import sql
 from core.booking.errors import BookingError
 
 # A closed slot gives no places: the closure is decided by the same row lock as the places.
-_TAKE = ("UPDATE booking_slot SET booked = booked + ? "
+_TAKE = ("UPDATE booking_slot SET booked = booked + ?, booked_m = booked_m + ?, "
+         "booked_f = booked_f + ? "
          "WHERE id = ? AND booked + ? <= capacity AND closed_at IS NULL "
+         "AND (NOT gender_split OR booked_m + ? <= (capacity + 1) / 2) "
+         "AND (NOT gender_split OR booked_f + ? <= (capacity + 1) / 2) "
          "RETURNING capacity - booked AS left_after")
-_CLOSED = "SELECT 1 FROM booking_slot WHERE id = ? AND closed_at IS NOT NULL"
-_FREE = "UPDATE booking_slot SET booked = booked - ? WHERE id = ?"
+_REFUSED = ("SELECT closed_at IS NOT NULL AS closed, gender_split, booked, capacity "
+            "FROM booking_slot WHERE id = ?")
+_FREE = ("UPDATE booking_slot SET booked = booked - ?, booked_m = booked_m - ?, "
+         "booked_f = booked_f - ? WHERE id = ?")
 
 
-async def take(conn: BaseDBAsyncClient, slot_id: int, places: int) -> int | None:
+def half(capacity: int) -> int:
+    """Places for each gender on a split slot: half the capacity, rounded up."""
+    return (capacity + 1) // 2
+
+
+def by_sex(sex: str, places: int) -> tuple[int, int]:
+    """(men, women) among ``places`` taken by a booking of sex ``sex`` ("" counts in neither)."""
+    return (places if sex == "M" else 0, places if sex == "F" else 0)
+
+
+async def take(conn: BaseDBAsyncClient, slot_id: int, places: int, sex: str = "") -> int | None:
     """Takes ``places`` on the slot inside the caller's transaction and returns how many places are
-    left after them; None when they were not there to take (full, or closed by staff)."""
-    rows = await sql.fetch(_TAKE, [places, slot_id, places], conn)
+    left after them; None when they were not there to take (full, closed by staff, or the sex's
+    half of a split slot taken)."""
+    men, women = by_sex(sex, places)
+    rows = await sql.fetch(_TAKE, [places, men, women, slot_id, places, men, women], conn)
     return int(rows[0]["left_after"]) if rows else None
 
 
-async def take_or_refuse(conn: BaseDBAsyncClient, slot_id: int, places: int) -> int:
-    """``take``, raising slot_full or slot_closed when the places were not given."""
-    left = await take(conn, slot_id, places)
+async def take_or_refuse(conn: BaseDBAsyncClient, slot_id: int, places: int,
+                         sex: str = "") -> int:
+    """``take``, raising slot_full, slot_closed or gender_full when the places were not given."""
+    left = await take(conn, slot_id, places, sex)
     if left is None:
         # After the UPDATE, which waited for any closing transaction on the row: this sees it.
-        closed = await sql.fetch(_CLOSED, [slot_id], conn)
-        raise BookingError("slot_closed" if closed else "slot_full")
+        rows = await sql.fetch(_REFUSED, [slot_id], conn)
+        row = rows[0] if rows else None
+        if row is None or row["closed"]:
+            raise BookingError("slot_closed")
+        if sex and row["gender_split"] and row["booked"] + places <= row["capacity"]:
+            raise BookingError("gender_full")  # places are left, for the other gender only
+        raise BookingError("slot_full")
     return left
 
 
-async def free(conn: BaseDBAsyncClient, slot_id: int, places: int) -> None:
-    await sql.execute(_FREE, [places, slot_id], conn)
+async def free(conn: BaseDBAsyncClient, slot_id: int, places: int, *, men: int = 0,
+               women: int = 0) -> None:
+    """Frees ``places``, of which ``men`` and ``women`` counted in a gender's half."""
+    await sql.execute(_FREE, [places, men, women, slot_id], conn)

@@ -24,10 +24,13 @@ ECO_BURIAL = "eco_burial_consultation"
 CHARITY = "charity_event"
 TOMB = "tomb_sweeping"
 MAX_COMPANIONS = 4  # each booker brings at most four relatives (the cemeteries' peak-day rule)
+YOUTH = "youth_event"
 COUPLE_SERVICES = frozenset({MARRIAGE, CEREMONY})
 BURIAL_TYPES = ("sea", "tree", "lawn", "flower", "scatter", "other")
 MAX_ECO_ACTIVE = 2
 MIN_AGE = {"M": 22, "F": 20}  # 《民法典》第一千零四十七条
+# A youth event's age range when its slot sets none: 18 to 45 on the event's day (the contract).
+YOUTH_AGES = (18, 45)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,14 @@ DEFAULT_RULES: dict[str, ServiceRule] = {
         "清明、冬至高峰日各墓园、骨灰堂分时段预约祭扫，每位预约人可携同行亲属四人以内，每人均须实名登记"
         "（姓名、身份证号），每人每天限约一次；非高峰日无需预约。",
         30, 0, 60, {"max_companions": MAX_COMPANIONS}),
+    # "幸福加油站" is the bureau's brand for young people's meet-ups (2024 work points, 四·一).
+    YOUTH: ServiceRule(
+        YOUTH, "幸福加油站青年交友活动",
+        "“幸福加油站”青年交友活动报名，搭建青年沟通交流、相识相恋平台。须本人报名并确认目前单身；"
+        "年龄以活动当天计算，一般为18至45周岁，以每场活动公布的范围为准；每人每场限报一次；"
+        "部分场次按男女各半分配名额（性别按身份证号码识别）。",
+        30, 24 * 60, 24 * 60,
+        {"age_range_default": list(YOUTH_AGES), "single_required": True}),
 }
 
 

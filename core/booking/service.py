@@ -33,6 +33,12 @@ def slot_day(slot: Slot) -> date:
     return slot.starts_at.astimezone(SHANGHAI).date()
 
 
+def apply_to(slot: Slot, body: dict[str, Any], now: datetime) -> Application:
+    """``body`` validated for ``slot``: its service, its day and its age range (youth events)."""
+    return validate(slot.service, body, slot_day(slot), now.astimezone(SHANGHAI).date(),
+                    ages=(slot.age_min, slot.age_max))
+
+
 async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
                      user_id: int) -> list[str]:
     """The uniqueness rules this booking holds while active, as unique claim keys."""
@@ -46,6 +52,10 @@ async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
     if application.service == rules.TOMB:
         # One active reservation per person per day, as booker or companion, at any place.
         return [f"tomb:{slot_day(slot).isoformat()}:{h}" for h in hashes]
+    if application.service == rules.YOUTH:
+        # One sign-up per person per event, whoever's phone sends it, and one per account (a
+        # sign-up is the resident's own: the account holder is the person who comes).
+        return [f"youth:{slot.id}:{hashes[0]}", f"youth:{slot.id}:u{user_id}"]
     # Eco-burial: at most MAX_ECO_ACTIVE active consultations per user, as numbered claims.
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     held = set(cast(list[str], await BookingClaim.filter(key__startswith=f"eco:u{user_id}:")
@@ -70,11 +80,11 @@ async def insert_booking(cipher: FieldCipher, slot: Slot, application: Applicati
     slot_closed (the caller's transaction then rolls back) or IntegrityError when a claim is
     already held."""
     conn = Booking._meta.db  # the transaction's connection: in_transaction sets it in context
-    left = await capacity.take_or_refuse(conn, slot.id, application.party_size)
+    left = await capacity.take_or_refuse(conn, slot.id, application.party_size, application.sex)
     code = codes.new_code()  # chosen before the insert: the personal data is bound to it
     booking = await Booking.create(
         user_id=user_id, slot_id=slot.id, service=slot.service, status="confirmed",
-        code=code, party_size=application.party_size,
+        code=code, party_size=application.party_size, gender_place=application.sex,
         personal_enc=BOOKING_PERSONAL.encrypt(
             cipher, json.dumps(application.personal, ensure_ascii=False),
             row_key=booking_row_key(code)),
@@ -114,7 +124,7 @@ async def book(cipher: FieldCipher, cmd: Book, *, now: datetime, full: FullSlots
         existing = await _replayed(cmd.user_id, cmd.key)
         if existing is not None:
             return existing, False
-        if exc.code in ("slot_full", "duplicate_booking"):
+        if exc.code in ("slot_full", "gender_full", "duplicate_booking"):
             await _refuse_as_held(cmd, reads)
         raise
 
@@ -155,7 +165,7 @@ async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.Ser
                      now: datetime, full: FullSlots, reads: BookingReads | None
                      ) -> tuple[Booking, bool]:
     user_id, key = cmd.user_id, cmd.key
-    application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(SHANGHAI).date())
+    application = apply_to(slot, cmd.body(), now)
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
     party = application.party_size
     if slot.booked + party > slot.capacity:
@@ -216,7 +226,8 @@ async def cancel(booking_id: int, *, user_id: int, now: datetime) -> Booking:
             status="cancelled", cancelled_at=now)
         if not flipped:
             raise BookingError("already_cancelled")
-        await capacity.free(conn, booking.slot_id, booking.party_size)
+        men, women = capacity.by_sex(booking.gender_place, booking.party_size)
+        await capacity.free(conn, booking.slot_id, booking.party_size, men=men, women=women)
         await BookingClaim.filter(booking_id=booking.id).delete()
         await Notification.filter(booking_id=booking.id, status="pending").update(status="cancelled")
     booking.status, booking.cancelled_at = "cancelled", now
@@ -262,15 +273,15 @@ async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_i
     rules.check_cancellable(rule, old.starts_at, now)
     rules.check_bookable(rule, new.starts_at, new.opens_at, now)
     personal = _personal(cipher, booking)
-    # Re-validated on the new date: legal marriage age is judged on the day of registration.
-    application = validate(booking.service, {**personal, "slot_id": new.id}, slot_day(new),
-                           now.astimezone(SHANGHAI).date())
+    # Re-validated on the new date: legal marriage age is judged on the day of registration
+    # (and a youth event's age range on the event's day).
+    application = apply_to(new, {**personal, "slot_id": new.id}, now)
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     old_claims = list(cast(list[str], await BookingClaim.filter(booking_id=booking.id)
                            .values_list("key", flat=True)))
-    # Ceremony and charity claims name the slot, tomb-sweeping ones its day; marriage and
+    # Ceremony, charity and youth claims name the slot, tomb-sweeping ones its day; marriage and
     # eco-burial claims do not move.
-    slot_bound = booking.service in (rules.CEREMONY, rules.CHARITY, rules.TOMB)
+    slot_bound = booking.service in (rules.CEREMONY, rules.CHARITY, rules.YOUTH, rules.TOMB)
     new_claims = await claim_keys(cipher, application, new, user_id) if slot_bound else old_claims
     try:
         async with in_transaction() as conn:
@@ -278,7 +289,7 @@ async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_i
             # id, then claims. A fixed order is what keeps PostgreSQL free of deadlocks when two
             # residents swap slots at the same moment.
             moved = await Booking.filter(id=booking.id, status="confirmed", slot_id=old.id).update(
-                slot_id=new.id)
+                slot_id=new.id, gender_place=application.sex)
             if not moved:
                 raise BookingError("already_cancelled")
             # Take-new and free-old run in one transaction, so "the new place is taken before the
@@ -286,9 +297,11 @@ async def move(cipher: FieldCipher, booking_id: int, new_slot_id: Any, *, user_i
             # transaction rolls back and the old booking and its place are untouched.
             for slot_id in sorted((old.id, new.id)):
                 if slot_id == new.id:
-                    await capacity.take_or_refuse(conn, new.id, booking.party_size)
+                    await capacity.take_or_refuse(conn, new.id, booking.party_size,
+                                                  application.sex)
                 else:
-                    await capacity.free(conn, old.id, booking.party_size)
+                    men, women = capacity.by_sex(booking.gender_place, booking.party_size)
+                    await capacity.free(conn, old.id, booking.party_size, men=men, women=women)
             if new_claims != old_claims:
                 await BookingClaim.filter(booking_id=booking.id).delete()
                 await BookingClaim.bulk_create([BookingClaim(key=k, booking_id=booking.id)

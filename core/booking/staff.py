@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core import audit
@@ -47,12 +48,18 @@ async def change_capacity(slot_id: int, new_capacity: int, *,
     async with in_transaction() as conn:
         # The condition is evaluated under the row lock (PostgreSQL re-checks it after waiting for a
         # concurrent booking), so booked <= capacity holds whichever commits first.
-        changed = await Slot.filter(id=slot_id, closed_at__isnull=True,
+        # A gender-split slot keeps each gender within its half of the new capacity too.
+        half = capacity.half(new_capacity)
+        balanced = Q(gender_split=False) | Q(booked_m__lte=half, booked_f__lte=half)
+        changed = await Slot.filter(balanced, id=slot_id, closed_at__isnull=True,
                                     booked__lte=new_capacity).update(capacity=new_capacity)
         fresh = await _slot_or_error(slot_id)
         if not changed:
             if fresh.closed_at is not None:
                 raise BookingError("slot_closed")
+            if fresh.booked <= new_capacity:
+                raise BookingError("capacity_below_gender", men=fresh.booked_m,
+                                   women=fresh.booked_f)
             raise BookingError("capacity_below_booked", booked=fresh.booked)
         if actor is not None:
             await audit.record(actor, "slot.capacity", f"slot:{slot_id}",
@@ -93,12 +100,15 @@ async def close_slot(slot_id: int, reason: str, *, now: datetime,
         # Bookings committed between the two statements (they held the slot row, not ours); later
         # ones find closed_at in the capacity UPDATE and are refused (capacity.take).
         await Booking.filter(slot_id=slot_id, status="confirmed").update(status="closed")
-        rows = await Booking.filter(slot_id=slot_id, status="closed").values("id", "user_id",
-                                                                             "party_size")
+        rows = await Booking.filter(slot_id=slot_id, status="closed").values(
+            "id", "user_id", "party_size", "gender_place")
         ids = [row["id"] for row in rows]
         places = sum(row["party_size"] for row in rows)
         if places:
-            await capacity.free(conn, slot_id, places)
+            # The gender counts go back with the places (youth events count both).
+            men = sum(capacity.by_sex(row["gender_place"], row["party_size"])[0] for row in rows)
+            women = sum(capacity.by_sex(row["gender_place"], row["party_size"])[1] for row in rows)
+            await capacity.free(conn, slot_id, places, men=men, women=women)
         if ids:
             await BookingClaim.filter(booking_id__in=ids).delete()
             await Notification.filter(booking_id__in=ids, status="pending").update(status="cancelled")

@@ -10,16 +10,14 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core.booking import rules
-from core.booking.application import validate
+from core.booking import capacity, rules
 from core.booking.commands import JoinWaitlist, LeaveWaitlist
 from core.booking.errors import BookingError
 from core.booking.reads import BookingReads, any_claimed, get_slot, load_rules
-from core.booking.service import claim_keys, insert_booking, slot_day
+from core.booking.service import apply_to, claim_keys, insert_booking
 from core.crypto import FieldCipher, FieldDecryptError
 from core.field_binding import WAITLIST_PERSONAL, waitlist_row_key
-from core.models import Booking, Notification, WaitlistEntry
-from core.tz import SHANGHAI
+from core.models import Booking, Notification, Slot, WaitlistEntry
 
 log = logging.getLogger("baoshan.booking.waitlist")
 _MAX_PROMOTIONS_PER_CALL = 20
@@ -30,9 +28,9 @@ async def join(cipher: FieldCipher, cmd: JoinWaitlist, *, now: datetime,
     user_id = cmd.user_id
     slot = await get_slot(rules.parse_slot_id(cmd.slot_id), reads)
     rule = (await load_rules(reads))[slot.service]
-    application = validate(slot.service, cmd.body(), slot_day(slot), now.astimezone(SHANGHAI).date())
+    application = apply_to(slot, cmd.body(), now)
     rules.check_bookable(rule, slot.starts_at, slot.opens_at, now)
-    if slot.booked + application.party_size <= slot.capacity:
+    if _has_room(slot, application.sex, application.party_size):
         raise BookingError("slot_available")  # a place is free: book it instead of waiting
     if await any_claimed(await claim_keys(cipher, application, slot, user_id), reads):
         raise BookingError("duplicate_booking")  # promotion would fail anyway: say so now
@@ -45,6 +43,17 @@ async def join(cipher: FieldCipher, cmd: JoinWaitlist, *, now: datetime,
             masked=application.masked, active_key=f"{slot.id}:u{user_id}")
     except IntegrityError:
         raise BookingError("already_waiting") from None
+
+
+def _has_room(slot: Slot, sex: str, places: int) -> bool:
+    """Whether a booking of ``places`` by sex ``sex`` would find room now (a read: it only decides
+    whether waiting makes sense; the place itself is only ever taken by capacity.take)."""
+    if slot.booked + places > slot.capacity:
+        return False
+    if slot.gender_split and sex:
+        held = slot.booked_m if sex == "M" else slot.booked_f
+        return held + places <= capacity.half(slot.capacity)
+    return True
 
 
 async def position(entry: WaitlistEntry) -> int:
@@ -86,14 +95,17 @@ async def promote(cipher: FieldCipher, slot_id: int, *, now: datetime) -> list[B
     that is its transaction's first write, and the place is taken by the usual conditional UPDATE."""
     slot = await get_slot(slot_id)
     promoted: list[Booking] = []
+    # On a gender-split slot a freed place may only suit the other gender: those in line whose
+    # half is full keep their place in line and the next of the other gender is offered it.
+    passed: list[int] = []
     for _ in range(_MAX_PROMOTIONS_PER_CALL):
-        entry = await WaitlistEntry.filter(slot_id=slot_id, status="waiting").order_by("id").first()
+        entry = await WaitlistEntry.filter(slot_id=slot_id, status="waiting",
+                                           id__not_in=passed or [0]).order_by("id").first()
         if entry is None:
             break
         try:
             personal = _personal(cipher, entry)
-            application = validate(entry.service, {**personal, "slot_id": slot_id}, slot_day(slot),
-                                   now.astimezone(SHANGHAI).date())
+            application = apply_to(slot, {**personal, "slot_id": slot_id}, now)
             claims = await claim_keys(cipher, application, slot, entry.user_id)
         except BookingError as exc:
             await _skip(entry, exc.code)
@@ -112,6 +124,9 @@ async def promote(cipher: FieldCipher, slot_id: int, *, now: datetime) -> list[B
         except BookingError as exc:
             if exc.code == "slot_full":
                 break  # the entry stays first in line for the next freed place
+            if exc.code == "gender_full":
+                passed.append(entry.id)  # still waiting, for a place of their own gender
+                continue
             raise
         except IntegrityError:
             await _skip(entry, "duplicate_booking")  # they hold a conflicting booking by now

@@ -42,6 +42,9 @@ BOOKING: dict[str, str] = {
     # --- counter ---
     # A staff cancellation's notice (subscribe message and the mini-program's booking view).
     "booking_staff_cancelled": "工作人员已取消您的预约：{reason}",
+    # --- youth ---
+    # A gender-split 幸福加油站 event keeps men and women half each: places may be left for the other.
+    "gender_full": "本场活动按男女各半分配名额，您所属性别的名额已满。可加入候补名单，或选择其他场次。",
 }
 
 # --- knowledge search API ---

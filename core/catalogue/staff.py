@@ -17,7 +17,7 @@ ACCOUNTS: dict[str, str] = {
     "csrf": "页面已过期，请刷新后重新提交。",
     "forbidden": "您的账号没有权限访问此页面。",
     "bad_username": "用户名只能使用小写字母、数字、下划线、点和连字符，最长64位。",
-    "bad_role": "角色只能是 admin、editor 或 registrar。",
+    "bad_role": "角色只能是管理员、内容编辑或登记员。",
     "weak_password": "密码至少需要8位。",
     "username_taken": "该用户名已存在。",
     "staff_not_found": "找不到该账号。",
@@ -161,6 +161,9 @@ BOOKING: dict[str, str] = {
     "confirm.booking_cancel.reason": "取消原因（会通知群众）：{reason}",
     "confirm.booking_cancel.button": "确认取消预约",
     "confirm.booking_cancel.final": "此操作不能撤销，群众需要时可重新预约。",
+    # --- youth ---
+    "capacity_below_gender": ("该场按男女各半分配名额，已报名男 {men} 人、女 {women} 人；"
+                              "名额的一半（向上取整）不能少于其中任一人数。"),
 }
 
 # --- confirmation pages before an irreversible action (issue #14) ---
@@ -256,6 +259,25 @@ AUDIT: dict[str, str] = {
     "audit.target.unknown_account": "（不存在的账号）",
 }
 
+# --- words ---
+# The console's own error pages for what the framework refuses (no such page, wrong method) and
+# the confirmations that say what an account action did to whom (#14).
+WORDS: dict[str, str] = {
+    "console_not_found": "找不到该页面，可能地址有误或页面已移动。请从导航重新进入。",
+    "console_bad_method": "不支持这样打开该页面，请从导航重新进入。",
+    "console_bad_request": "请求无法处理，请返回上一页重新操作。",
+    "console_error": "系统出现错误，操作未完成。请稍后重试；如仍不行，请联系系统管理员。",
+    "console_unavailable": "系统暂时繁忙，请稍后再试。",
+    "done.logged_out": "您已退出登录。",
+    "done.staff_added_named": ("账号已创建：{username}（{role}），"
+                               "请把初始密码当面告知同事并提醒其登录后妥善保管。"),
+    "done.staff_role": "已将 {username} 的角色改为{role}。",
+    "done.staff_deactivate": "已停用 {username}：该账号不能再登录。",
+    "done.staff_activate": "已启用 {username}。",
+    "done.staff_unlock": "已解锁 {username}。",
+    "done.staff_password": "已重置 {username} 的密码，请当面告知本人。",
+}
+
 # --- proxy ---
 # Proxy sweeping (代客祭扫): the work queue, order pages, package management and their audit rows.
 PROXY: dict[str, str] = {
@@ -303,4 +325,4 @@ PROXY: dict[str, str] = {
     "audit_field.photos": "照片", "audit_field.name": "名称", "audit_field.description": "服务内容",
 }
 
-STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT, **PROXY}
+STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT, **WORDS, **PROXY}

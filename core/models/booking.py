@@ -57,6 +57,10 @@ class Slot(Model):
     capacity = fields.IntField()
     # Only ever changed by one conditional UPDATE (see core.booking.service); never read-then-saved.
     booked = fields.IntField(default=0)
+    # Of ``booked``, the places held by men and by women (youth events, where the ID number gives
+    # the sex); changed only in the same conditional UPDATE as ``booked`` (core.booking.capacity).
+    booked_m = fields.IntField(default=0)
+    booked_f = fields.IntField(default=0)
     opens_at = fields.DatetimeField(null=True)
     # Set when staff close the slot: no new bookings, and its bookings become "closed".
     closed_at = fields.DatetimeField(null=True)
@@ -83,6 +87,9 @@ class Booking(Model):
     status = fields.CharField(max_length=16, default="confirmed", db_index=True)
     code = fields.CharField(max_length=16, unique=True)
     party_size = fields.IntField(default=1)
+    # "M"/"F": which gender's count (Slot.booked_m / booked_f) this booking's places are in, so
+    # cancelling or closing gives back the right one without decrypting anything; "" for none.
+    gender_place = fields.CharField(max_length=1, default="")
     personal_enc = fields.TextField()
     masked: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -187,7 +187,8 @@ _CONSOLE_ONLY_STATUS = {"capacity_below_booked", "no_show_not_confirmed", "no_sh
                         "no_show_not_started", "no_show_already", "no_show_not_marked",
                         "not_today", "already_checked_in", "invalid_qr",
                         # counter
-                        "no_show_not_ended", "cancel_checked_in"}
+                        "no_show_not_ended", "cancel_checked_in",
+                        "capacity_below_gender"}
 
 
 def test_messages_fill_their_params() -> None:

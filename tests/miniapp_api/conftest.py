@@ -48,10 +48,12 @@ def local_day(days_ahead: int) -> date:
 
 
 async def make_slot(service: str, capacity: int = 10, *, days_ahead: int = 3, hour: int = 9,
-                    opens_at: datetime | None = None) -> Slot:
+                    opens_at: datetime | None = None, **details: Any) -> Slot:
+    """``details``: open_slot's title, theme, place, age range, gender split."""
     day = local_day(days_ahead)
     starts = datetime.combine(day, time(hour), SHANGHAI)
-    return await open_slot(service, starts, starts + timedelta(hours=1), capacity, opens_at=opens_at)
+    return await open_slot(service, starts, starts + timedelta(hours=1), capacity, opens_at=opens_at,
+                           **details)
 
 
 def couple(slot_id: int, seq: int = 1, **over: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from core.models import Booking
-from tests.miniapp_api.conftest import couple, make_slot
+from tests.miniapp_api.conftest import couple, local_day, make_id, make_slot
 from tests.support.proxy import finish, order_body
 
 API = "/api/v1/miniapp"
@@ -110,6 +110,20 @@ async def test_every_miniapp_response_matches_the_published_schema(app, client, 
     not_open = await api.call("POST", "/bookings", 409, json={**charity, "slot_id": shut.id},
                               headers=other)
     assert not_open.json()["error"]["opens_at"]
+    # --- youth --- slots with a theme, a place and (youth events) an age range and gender split
+    youth = await make_slot("youth_event", 2, title="幸福加油站", theme="七夕", place="示例活动场地",
+                            age_min=20, gender_split=True)
+    listed = await api.call("GET", "/slots", 200, params={"service": "youth_event"})
+    assert listed.json()["slots"][0]["remaining_men"] == 1
+    born = f"{local_day(0).year - 30}0505"  # 29 or 30 on the event's day, in any year
+    signup = {"slot_id": youth.id, "name": "王小明", "id_number": make_id(born),
+              "phone": "13800000018", "single": True}
+    await api.call("POST", "/bookings", 201, json=signup, headers=other)
+    half = await api.call("POST", "/bookings", 409, headers=auth,
+                          json={**signup, "id_number": make_id(born, seq=2)})
+    assert half.json()["error"]["code"] == "gender_full"
+    await api.call("POST", "/bookings", 422, headers=auth,
+                   json={**signup, "id_number": make_id(born, seq=3), "single": False})
 
     await api.call("GET", "/bookings", 200, headers=auth)
     one = f"/bookings/{booked['id']}"
