@@ -19,6 +19,7 @@ from core import accounts, catalogue, request_ctx, site_settings
 from core.accounts import AuthError
 from core.models import AuditLog, StaffUser
 from core.policy_standards import AMOUNTS as POLICY_AMOUNTS
+from core.streets import streets as known_streets
 from core.tz import day_bounds, minute_text
 from knowledge.render import CONTACT_LABELS, DEFAULT_CONTACTS
 
@@ -86,7 +87,9 @@ async def settings_save(request: Request) -> HTTPResponse:
 
 # Least privilege first: a new account gets the role that can do least harm unless the admin
 # picks another. An editor never sees residents' personal data; a registrar does; an admin does all.
-ROLE_ORDER = ("editor", "registrar", "admin")
+# Least privilege first: an editor never sees residents' personal data; an adviser sees only the
+# referrals of the 街镇 they serve.
+ROLE_ORDER = ("editor", "adviser", "registrar", "admin")
 NEW_ACCOUNT_ROLE = ROLE_ORDER[0]
 # Account actions whose confirmation names the account (and its role): "已解锁 zhao.registrar".
 NAMED_DONE = frozenset({"added", "role", "deactivate", "activate", "unlock", "password"})
@@ -110,12 +113,13 @@ async def _staff_done(request: Request) -> str:
 
 
 async def _staff_page(request: Request, status: int = 200, error: str = "",
-                      form: dict[str, str] | None = None) -> HTTPResponse:
+                      form: dict[str, Any] | None = None) -> HTTPResponse:
     users = await StaffUser.all().order_by("username")
     return page("admin_staff.html", status, staff=request.ctx.staff, done=await _staff_done(request),
                 error=error, users=users, roles=ROLE_ORDER, form=form or {},
                 new_role=(form or {}).get("role") or NEW_ACCOUNT_ROLE,
-                now=request_ctx.now(request), minute=minute_text)
+                now=request_ctx.now(request), minute=minute_text, streets=known_streets().items,
+                bound=lambda u: set(accounts.street_codes(u.streets)))
 
 
 @bp.get("/console/staff")
@@ -131,12 +135,13 @@ async def staff_list(request: Request) -> HTTPResponse:
 async def staff_add(request: Request) -> HTTPResponse:
     form = posted(request)
     cmd = accounts.NewAccount.of(form.get("username") or "", form.get("role") or "",
-                                 form.get("password") or "")
+                                 form.get("password") or "", tuple(form.getlist("streets") or ()))
     try:
         user = await accounts.add(request.ctx.staff, cmd)
     except AuthError as exc:
         return await _staff_page(request, status_for(exc.code), say(exc.code, exc.params),
-                                 {"username": cmd.username, "role": cmd.role})
+                                 {"username": cmd.username, "role": cmd.role,
+                                  "streets": cmd.streets})
     return _done_url("added", user.id, "staff_added")
 
 
@@ -160,7 +165,8 @@ async def _deactivate_confirm(request: Request, user_id: int) -> HTTPResponse | 
 async def staff_change(request: Request, user_id: int) -> HTTPResponse:
     form = posted(request)
     cmd = accounts.AccountChange(user_id, form.get("action") or "", role=form.get("role") or "",
-                                 password=form.get("password") or "")
+                                 password=form.get("password") or "",
+                                 streets=tuple(form.getlist("streets") or ()))
     if cmd.action == "deactivate" and form.get("confirm") != "1":
         confirm = await _deactivate_confirm(request, user_id)
         if confirm is not None:

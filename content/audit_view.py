@@ -146,6 +146,9 @@ async def targets(rows: list[AuditLog]) -> dict[int, Target]:
             return Target(action_label(row.action).removeprefix("修改"), "/console/settings")
         if family == "urgent":
             return Target(target, "/console/urgent")
+        if family == "referral" and (rid := _id(target, "referral:")) is not None:
+            # No query: a withdrawn or erased referral is gone, its number is all there is.
+            return Target(say("audit.target.referral", {"id": rid}), f"/console/referrals/{rid}")
         return Target(target or "—")
 
     return {row.id: one(row) for row in rows}

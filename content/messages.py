@@ -5,7 +5,8 @@ Coded messages (errors a ``DomainError`` carries, ``?done=`` confirmations) live
 simulator's notes, which no service raises and no other face shows.
 """
 
-ROLE_NAMES: dict[str, str] = {"admin": "管理员", "editor": "内容编辑", "registrar": "登记员"}
+ROLE_NAMES: dict[str, str] = {"admin": "管理员", "editor": "内容编辑", "registrar": "登记员",
+                              "adviser": "社区救助顾问"}
 
 NOTICE_STATE_NAMES: dict[str, str] = {"draft": "草稿", "scheduled": "定时发布", "published": "已发布",
                                       "archived": "已归档"}

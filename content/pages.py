@@ -54,6 +54,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/console/bookings/find", "查找预约", ("registrar",)),
     ("/console/proxy-sweeping", "代客祭扫", ("registrar",)),
     ("/console/settings", "设置", ("editor", "registrar")),
+    ("/console/referrals", "救助顾问", ("adviser",)),
     ("/console/staff", "账号", ("admin",)),
     ("/console/audit", "操作日志", ("admin",)),
 )

@@ -19,10 +19,11 @@ from core.errors import DomainError
 from core.models import StaffSession, StaffUser
 from core.models.staff import ROLES
 from core.passwords import MIN_PASSWORD, hash_password
+from core.streets import streets as known_streets
 
 _USERNAME_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 # What an admin may do to an account from the 账号 page.
-ACTIONS = ("role", "activate", "deactivate", "unlock", "password")
+ACTIONS = ("role", "activate", "deactivate", "unlock", "password", "streets")
 # An admin demoting or locking out themselves could leave the bureau with no admin.
 _NOT_ON_ONESELF = ("role", "deactivate")
 
@@ -52,10 +53,12 @@ class NewAccount:
     username: str
     role: str
     password: str
+    streets: tuple[str, ...] = ()  # the 街镇 an adviser serves (core.streets codes)
 
     @classmethod
-    def of(cls, username: str, role: str, password: str) -> NewAccount:
-        return cls(username.strip().lower(), role, password)
+    def of(cls, username: str, role: str, password: str,
+           streets: tuple[str, ...] = ()) -> NewAccount:
+        return cls(username.strip().lower(), role, password, streets)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,19 @@ class AccountChange:
     action: str
     role: str = ""
     password: str = ""
+    streets: tuple[str, ...] = ()
+
+
+def street_binding(role: str, streets: tuple[str, ...]) -> str:
+    """The stored binding: an adviser serves at least one known 街镇; other roles none (an admin
+    sees every street anyway)."""
+    if role != "adviser":
+        return ""
+    known = known_streets().codes
+    chosen = [code for code in known if code in set(streets)]  # the file's order, no duplicates
+    if not chosen or set(streets) - set(known):
+        raise AuthError("adviser_streets", field="streets")
+    return ",".join(chosen)
 
 
 def check_new_account(username: str, role: str, password: str) -> None:
@@ -78,23 +94,27 @@ def check_new_account(username: str, role: str, password: str) -> None:
 async def add(actor: audit.Actor | str, cmd: NewAccount) -> StaffUser:
     """A new account; ``actor`` is the admin (or "cli"). Raises AuthError."""
     check_new_account(cmd.username, cmd.role, cmd.password)
+    bound = street_binding(cmd.role, cmd.streets)
     if await StaffUser.filter(username=cmd.username).exists():
         raise AuthError("username_taken", field="username")  # before the costly hash
     hashed = await hash_password(cmd.password)
     try:
         async with in_transaction() as conn:
             user = await StaffUser.create(username=cmd.username, role=cmd.role, password_hash=hashed,
-                                          using_db=conn)
-            await audit.record(actor, "staff.add", cmd.username, conn=conn,
-                               after={"username": cmd.username, "role": cmd.role})
+                                          streets=bound, using_db=conn)
+            after = {"username": cmd.username, "role": cmd.role}
+            if bound:
+                after["streets"] = bound
+            await audit.record(actor, "staff.add", cmd.username, conn=conn, after=after)
     except IntegrityError:  # created by someone else since the check above
         raise AuthError("username_taken", field="username") from None
     return user
 
 
-async def add_staff(username: str, role: str, password: str, *, actor: str = "cli") -> StaffUser:
+async def add_staff(username: str, role: str, password: str, *, actor: str = "cli",
+                    streets: tuple[str, ...] = ()) -> StaffUser:
     """``add`` from plain arguments: the ``staff add`` command, fixtures."""
-    return await add(actor, NewAccount.of(username, role, password))
+    return await add(actor, NewAccount.of(username, role, password, streets))
 
 
 async def change(actor: Admin, cmd: AccountChange) -> None:
@@ -113,12 +133,18 @@ async def change(actor: Admin, cmd: AccountChange) -> None:
         if cmd.action not in ACTIONS:
             raise AuthError("staff_bad_action")
         before: dict[str, Any] = {"role": user.role, "active": user.active}
+        if cmd.action == "streets":
+            before["streets"] = user.streets
         if cmd.action == "unlock":
             # Which lock was lifted: the audit row of the unlock pairs with the one of the lock.
             before["locked_until"] = user.locked_until.isoformat() if user.locked_until else None
         after = await _apply(conn, user, cmd, password_hash)
         await audit.record(actor, f"staff.{cmd.action}", user.username, before=before, after=after,
                            conn=conn)
+
+
+def street_codes(raw: str) -> tuple[str, ...]:
+    return tuple(code for code in raw.split(",") if code)
 
 
 async def _apply(conn: Any, user: StaffUser, cmd: AccountChange,
@@ -128,9 +154,17 @@ async def _apply(conn: Any, user: StaffUser, cmd: AccountChange,
     if cmd.action == "role":
         if cmd.role not in ROLES:
             raise AuthError("bad_role", field="role")
-        await rows.update(role=cmd.role)
+        # An adviser keeps the streets they had (or must be given some first); others have none.
+        bound = street_binding(cmd.role, cmd.streets or street_codes(user.streets))
+        await rows.update(role=cmd.role, streets=bound)
         await sessions.delete()  # the new role applies from the next login
         return {"role": cmd.role, "active": user.active}
+    if cmd.action == "streets":
+        bound = street_binding(user.role, cmd.streets)
+        if user.role != "adviser":
+            raise AuthError("adviser_streets", field="streets")
+        await rows.update(streets=bound)  # the adviser's queue reads it on every request
+        return {"role": user.role, "active": user.active, "streets": bound}
     if cmd.action in ("deactivate", "activate"):
         active = cmd.action == "activate"
         await rows.update(active=active)

@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Literal, Protocol
 
-from core import answer_review, urgent
+from core import answer_review, catalogue, urgent
 from core.answer_words import (
     BOOKING_INTENTS,
     HUMAN_WORDS,
@@ -155,7 +155,9 @@ async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
             await guided.end()
         if record:
             await urgent.record(danger.kind, channel, stripped)
-        return Decision("crisis", danger.reply, crisis=danger.kind)
+        # The same referral to the community assistance adviser, offered urgent (core.referrals).
+        offer = catalogue.text("residents", "referral_crisis_offer")
+        return Decision("crisis", f"{danger.reply}\n{offer}", crisis=danger.kind)
     if guided is not None:
         step = await guided.handle(stripped)
         if step is not None:

@@ -193,7 +193,8 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
             await db.upgrade(settings)
         await db.init_orm(settings)
         try:
-            await add_staff(args.username, args.role, password, actor="cli")
+            await add_staff(args.username, args.role, password, actor="cli",
+                            streets=tuple(c.strip() for c in args.streets.split(",") if c.strip()))
         finally:
             await db.close_orm()
 
@@ -297,7 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                                        required=True)
     sa = st.add_parser("add", help="create a console account; password from standard input")
     sa.add_argument("username")
-    sa.add_argument("--role", required=True, choices=["admin", "editor", "registrar"])
+    sa.add_argument("--role", required=True, choices=["admin", "editor", "registrar", "adviser"])
+    sa.add_argument("--streets", default="",
+                    help="adviser: the 街镇 codes served, comma-separated (core/data/streets.yaml)")
     sa.set_defaults(func=cmd_staff_add)
 
     w = sub.add_parser("wechat", help="official account").add_subparsers(dest="wechat_command",

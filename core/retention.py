@@ -16,6 +16,9 @@ What goes, and when:
 - unanswered questions: ``settings.retention_unanswered_days`` after they were asked
   (``core.unanswered.purge_unanswered``); crisis messages kept for staff follow-up and answers
   kept for staff review likewise (``core.urgent.purge``, ``core.answer_review.purge``);
+- referrals to the community assistance adviser: ``settings.retention_referral_days`` (default a
+  year) after they were closed, row and staff notes deleted, one anonymous tally line kept for the
+  counts (``core.referral_stats.erase_closed``).
 - proxy-sweeping orders: ``retention_personal_days`` after the order's day, their personal fields,
   photos and notifications (``core.proxy_sweeping.retention``).
 
@@ -41,7 +44,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from core import answer_review, flows, tz, urgent
+from core import answer_review, flows, referral_stats, tz, urgent
 from core.models import (
     Booking,
     BookingClaim,
@@ -86,6 +89,7 @@ class RetentionReport:
     urgent: int = 0
     reviews: int = 0
     guided_flows: int = 0
+    referrals: int = 0
     proxy_orders: int = 0  # --- proxy --- proxy-sweeping orders (core.proxy_sweeping.retention)
 
 
@@ -183,6 +187,8 @@ async def run_retention(settings: Settings, now: datetime, *, batch_size: int = 
         reviews=await answer_review.purge(now - timedelta(days=settings.retention_unanswered_days)),
         # The 政策找人 self-check's answers: gone once the flow expired (30 minutes).
         guided_flows=await flows.purge_expired(now, batch_size),
+        referrals=await referral_stats.erase_closed(
+            now - timedelta(days=settings.retention_referral_days), batch_size),
         proxy_orders=await proxy_retention.erase(settings.var_dir, tz.local_day(personal_cutoff),
                                                  erased_user, batch_size),
     )

@@ -56,6 +56,8 @@ class Settings:
     # the slot; unanswered questions are deleted after their own period (core.retention).
     retention_personal_days: int = 180
     retention_unanswered_days: int = 90
+    # Closed referrals to the community assistance adviser are erased this long after closing.
+    retention_referral_days: int = 365
     # Every database call is bounded (#11): a statement, and the wait for a pooled connection.
     db_statement_timeout_ms: int = 5000
     db_acquire_timeout_ms: int = 2000
@@ -212,6 +214,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         docs_enabled=docs_enabled,
         retention_personal_days=_int(env, "BAOSHAN_RETENTION_DAYS", 180, minimum=1),
         retention_unanswered_days=_int(env, "BAOSHAN_RETENTION_UNANSWERED_DAYS", 90, minimum=1),
+        retention_referral_days=_int(env, "BAOSHAN_RETENTION_REFERRAL_DAYS", 365, minimum=1),
         db_statement_timeout_ms=_int(env, "BAOSHAN_DB_STATEMENT_TIMEOUT_MS", 5000, minimum=100),
         db_acquire_timeout_ms=_int(env, "BAOSHAN_DB_ACQUIRE_TIMEOUT_MS", 2000, minimum=100),
         db_pool_size=_int(env, "BAOSHAN_DB_POOL_SIZE", 10, minimum=1),

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from miniapp_api import blueprint, bookings, catalog, policy, proxy_sweeping, search, session, waitlist
+from miniapp_api import (
+    blueprint,
+    bookings,
+    catalog,
+    policy,
+    proxy_sweeping,
+    referrals,
+    search,
+    session,
+    waitlist,
+)
 
-bp = Blueprint.group(blueprint.bp, search.bp, policy.bp)
+bp = Blueprint.group(blueprint.bp, search.bp, policy.bp, referrals.streets_bp)
 
-__all__ = ["bookings", "bp", "catalog", "policy", "proxy_sweeping", "search", "session", "waitlist"]
+__all__ = ["bookings", "bp", "catalog", "policy", "proxy_sweeping", "referrals", "search", "session",
+           "waitlist"]

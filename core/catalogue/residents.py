@@ -113,6 +113,24 @@ TOMB: dict[str, str] = {
                             "或加入候补名单。",
 }
 
+# --- referral --- (a request to the community assistance adviser of the resident's 街镇)
+REFERRAL: dict[str, str] = {
+    # Shown before the resident agrees; its version is core.referrals.CONSENT_VERSION.
+    "referral_consent": ("您同意把您填写的姓名、手机号、所在街镇、自查答案和留言，交给该街镇的社区救助顾问"
+                         "工作站，仅用于联系您、了解困难并协助办理救助；办结一年后删除。您可以随时撤回同意，"
+                         "撤回后这些信息立即删除。"),
+    "consent_required": "需要您同意把信息交给街镇社区救助顾问，才能提交求助。",
+    "referral_not_found": "没有找到这条求助。",
+    "referral_limit": "您已有{max}条正在处理的求助，请等待社区救助顾问联系，或撤回其中一条后再提交。",
+    "referral_bad_street": "请选择您所在的街镇。",
+    "referral_bad_answers": "自查答案格式不正确，请重新完成自查。",
+    "referral_bad_note": "留言最多500字。",
+    "referral_bad_urgent": "urgent 只能是 true 或 false。",
+    # Appended to every crisis reply (core.answering): the same referral, marked urgent.
+    "referral_crisis_offer": ("如需社区救助顾问联系您、帮您申请临时救助，可在“宝山民政”小程序“社区救助顾问”"
+                              "中提交求助，我们会优先处理。"),
+}
+
 # --- proxy ---
 # Proxy sweeping (代客祭扫): the mini-program's order and photo links. The staff-side codes raised
 # in core.proxy_sweeping are worded here too, as the catalogue test asks of every core module.
@@ -138,4 +156,4 @@ PROXY: dict[str, str] = {
     "proxy_place_not_found": "找不到该地点。",
 }
 
-RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **TOMB, **PROXY}
+RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **TOMB, **REFERRAL, **PROXY}

@@ -17,7 +17,7 @@ ACCOUNTS: dict[str, str] = {
     "csrf": "页面已过期，请刷新后重新提交。",
     "forbidden": "您的账号没有权限访问此页面。",
     "bad_username": "用户名只能使用小写字母、数字、下划线、点和连字符，最长64位。",
-    "bad_role": "角色只能是管理员、内容编辑或登记员。",
+    "bad_role": "角色只能是管理员、内容编辑、登记员或社区救助顾问。",
     "weak_password": "密码至少需要8位。",
     "username_taken": "该用户名已存在。",
     "staff_not_found": "找不到该账号。",
@@ -211,6 +211,11 @@ _AUDIT_ACTIONS: dict[str, str] = {
     "booking.staff_cancel": "工作人员取消预约", "booking.reschedule": "改约",
     # --- policy ---
     "settings.policy": "修改政策找人标准",
+    # --- referral ---
+    "staff.streets": "修改服务街镇", "referral.submit": "居民提交救助顾问求助",
+    "referral.withdraw": "居民撤回求助（个人信息已删除）", "referral.view": "查看求助人信息",
+    "referral.claim": "认领求助", "referral.note": "添加求助备注", "referral.attempt": "记录联系",
+    "referral.close": "办结求助",
 }
 _AUDIT_FIELDS: dict[str, str] = {
     # accounts and sign-in
@@ -246,6 +251,9 @@ _AUDIT_FIELDS: dict[str, str] = {
     # --- policy ---
     "year": "年份", "dibao": "低保标准", "dibao_assets": "低保家庭财产标准",
     "low_income_assets": "低收入家庭财产标准",
+    # --- referral ---
+    "streets": "服务街镇", "street": "街镇", "urgent": "紧急", "consent_version": "同意书版本",
+    "claimed_by": "认领人", "reached": "已联系上", "outcome": "办结结果",
 }
 AUDIT: dict[str, str] = {
     **{f"audit.{k}": v for k, v in _AUDIT_ACTIONS.items()},
@@ -276,6 +284,22 @@ WORDS: dict[str, str] = {
     "done.staff_activate": "已启用 {username}。",
     "done.staff_unlock": "已解锁 {username}。",
     "done.staff_password": "已重置 {username} 的密码，请当面告知本人。",
+}
+
+# --- referral --- (the community assistance adviser's queue: content/referrals.py)
+REFERRAL: dict[str, str] = {
+    "adviser_streets": "社区救助顾问账号须选择至少一个服务街镇（且只能是宝山区的街镇）。",
+    "referral_not_found": "找不到这条求助，或它不属于您服务的街镇。",
+    "referral_closed": "这条求助已办结，不能再修改。",
+    "referral_claimed": "这条求助已由 {username} 认领。",
+    "referral_not_yours": "请先认领这条求助，再记录联系或办结。",
+    "referral_bad_text": "请填写内容（最多{max}字）。",
+    "referral_bad_outcome": "请选择办结结果。",
+    "done.referral_claimed": "已认领，求助人的联系方式已显示（本次查看已记录）。",
+    "done.referral_noted": "已记录。",
+    "done.referral_closed": "已办结。",
+    "done.staff_streets": "已更新 {username} 的服务街镇。",
+    "audit.target.referral": "求助 #{id}",
 }
 
 # --- proxy ---
@@ -325,4 +349,4 @@ PROXY: dict[str, str] = {
     "audit_field.photos": "照片", "audit_field.name": "名称", "audit_field.description": "服务内容",
 }
 
-STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT, **WORDS, **PROXY}
+STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT, **WORDS, **REFERRAL, **PROXY}

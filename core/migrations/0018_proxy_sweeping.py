@@ -42,7 +42,7 @@ def _json() -> dict[str, Any]:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0014_youth_events')]
+    dependencies = [('core', '0012_referrals')]
 
     initial = False
 

@@ -17,6 +17,7 @@ from core.models.content import CharityCampaign, Notice
 from core.models.flows import GuidedFlowState
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.proxy import Place, ProxyOrder, SweepPackage
+from core.models.referral import Referral, ReferralEvent, ReferralTally
 from core.models.review import AnswerReview
 from core.models.staff import StaffSession, StaffUser
 from core.models.system import AuditLog, DailyCount, Setting
@@ -41,6 +42,9 @@ __all__ = [
     "Place",
     "ProxyOrder",
     "RateCounter",
+    "Referral",
+    "ReferralEvent",
+    "ReferralTally",
     "Setting",
     "Slot",
     "StaffSession",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-ROLES = ("admin", "editor", "registrar")
+# adviser: a community assistance adviser (社区救助顾问), who sees the referrals of their 街镇 only.
+ROLES = ("admin", "editor", "registrar", "adviser")
 
 
 class StaffUser(Model):
@@ -13,6 +14,8 @@ class StaffUser(Model):
     username = fields.CharField(max_length=64, unique=True)
     password_hash = fields.CharField(max_length=255)
     role = fields.CharField(max_length=16)
+    # Street codes (core.streets) an adviser serves, comma-separated; "" for other roles.
+    streets = fields.CharField(max_length=400, default="")
     active = fields.BooleanField(default=True)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)

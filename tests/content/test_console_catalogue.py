@@ -23,7 +23,8 @@ BOOKING_PAGES = {"bookings.py", "bookings_common.py", "checkin.py", "exports.py"
 PUBLIC = {"public.py"}
 SOURCES = [p for p in (ROOT / "content").glob("*.py") if p.name not in BOOKING_PAGES | PUBLIC] + [
     ROOT / "core" / name for name in ("accounts.py", "notices.py", "charity.py",
-                                      "site_settings.py", "kb.py", "kb_curation.py")]
+                                      "site_settings.py", "kb.py", "kb_curation.py",
+                                      "referral_desk.py")]
 # Not staff text: Python's own errors, and the public JSON API's (residents' catalogue).
 NOT_STAFF = {"ValueError", "RuntimeError", "TypeError"}
 

@@ -39,6 +39,7 @@ AUDIENCE_BY_PATH: dict[str, tuple[Audience, ...]] = {
     "core/charity.py": ("staff",),
     "core/kb_curation.py": ("staff",),
     "core/notices.py": ("staff",),
+    "core/referral_desk.py": ("staff",),  # the adviser's queue (content/referrals.py)
 }
 
 # Codes raised in shared core modules (the resident's booking path) that a console page can
@@ -186,6 +187,9 @@ def test_every_status_code_the_apis_answer_has_a_resident_message() -> None:
 _CONSOLE_ONLY_STATUS = {"capacity_below_booked", "no_show_not_confirmed", "no_show_checked_in",
                         "no_show_not_started", "no_show_already", "no_show_not_marked",
                         "not_today", "already_checked_in", "invalid_qr",
+                        # the community assistance adviser's queue and the accounts page
+                        "referral_bad_outcome", "referral_bad_text", "referral_claimed",
+                        "referral_closed", "referral_not_yours", "adviser_streets",
                         # counter
                         "no_show_not_ended", "cancel_checked_in",
                         "capacity_below_gender"}

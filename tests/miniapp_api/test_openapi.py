@@ -163,6 +163,23 @@ async def test_every_miniapp_response_matches_the_published_schema(app, client, 
 
     await api.call("POST", "/subscriptions", 201, json={"template_id": "tmpl-1"}, headers=auth)
     await api.call("POST", "/subscriptions", 422, json={}, headers=auth)
+    # Referrals to the community assistance adviser (issue #16).
+    referral = {"street": "wusong", "name": "王小梅", "phone": "13912345678", "consent": True,
+                "answers": {"household_size": 2}, "note": None}
+    made = (await api.call("POST", "/referrals", 201, json=referral, headers=auth)).json()
+    refused = await api.call("POST", "/referrals", 422, json={**referral, "consent": False},
+                             headers=auth)
+    assert refused.json()["error"]["code"] == "consent_required"
+    await api.call("POST", "/referrals", 401, json=referral)
+    await api.call("GET", "/referrals", 200, headers=auth)
+    gone = f"/referrals/{made['id']}"
+    await api.call("DELETE", "/referrals/{referral_id}", 404, path=gone, headers=other)
+    await api.call("DELETE", "/referrals/{referral_id}", 204, path=gone, headers=auth)
+    streets = await client.get("/api/v1/streets")
+    streets_schema = spec["paths"]["/api/v1/streets"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    assert streets.status_code == 200 and not problems(streets_schema, streets.json(), spec)
+
     await api.call("DELETE", "/session", 204, headers=other)
     await api.call("DELETE", "/session", 401, headers=other)
 
