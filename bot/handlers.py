@@ -25,8 +25,8 @@ def render_decision(decision: answering.Decision, ctx: Context) -> Reply:
     if d.booking and ctx.miniapp_app_id and not ctx.miniapp_app_id.startswith("dev-placeholder"):
         link = (f'<a data-miniprogram-appid="{ctx.miniapp_app_id}" '
                 f'data-miniprogram-path="{d.booking.path}" href="#">点击进入预约</a>')
-        return Text(REPLIES["booking"].format(name=d.booking.name, link=link),
-                    intent=d.intent)
+        text = REPLIES["booking"].format(name=d.booking.name, link=link)
+        return Text(f"{text}\n{d.extra}" if d.extra else text, intent=d.intent)
     return Text(d.reply, entry=d.entry_id, intent=d.intent, crisis=d.crisis)
 
 
@@ -36,7 +36,7 @@ async def answer_text(text: str, user: str, ctx: Context) -> Reply:
                                   else "wechat")  # type: ignore[assignment]
     decision = await answering.decide(text, channel=channel, kb=ctx.kb, user=user,
                                       store=ctx.conversation(user), notices=ctx.latest_notice,
-                                      guided=ctx.guided(user))
+                                      guided=ctx.guided(user), guides=ctx.guide_answer)
     return render_decision(decision, ctx)
 
 

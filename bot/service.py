@@ -23,12 +23,13 @@ from tortoise.expressions import Q
 
 from bot import outbox
 from bot.replies import say
-from core import site_settings, sql
+from core import guide_match, site_settings, sql
 from core.answering import find_entry, latest_notice
 from core.batch import Batched, db_values, rows_of
 from core.context import of_app
 from core.conversation import Conversations, DbConversation
 from core.flows import FlowStore, Guided
+from core.guide_match import GuideAnswer
 from core.kb import KnowledgeService
 from core.models import GuidedFlowState, WechatFollower, WechatInbound, WechatUserState
 from core.policy_chat import PolicyCheckFlow
@@ -269,6 +270,10 @@ class BotContext:
 
     async def latest_notice(self) -> dict[str, str] | None:
         return await latest_notice(self.now, self.public_base_url)
+
+    async def guide_answer(self, text: str) -> GuideAnswer | None:
+        """The 社会组织 guide (or step) ``text`` asks about, linked on the public origin."""
+        return await guide_match.answer(text, self.kb.contacts, self.public_base_url)
 
     async def welcome_text(self) -> str:
         return await site_settings.load_welcome() or say("bot_welcome")

@@ -11,6 +11,8 @@ from content import (  # noqa: F401 - imported for the routes they register on b
     checkin,
     dashboard,
     exports,
+    guides,
+    guides_public,
     kb,
     kb_ask,
     kb_review,
@@ -21,6 +23,7 @@ from content import (  # noqa: F401 - imported for the routes they register on b
     public,
     referrals,
     simulator,
+    slot_actions,
     tomb,
     urgent,
 )

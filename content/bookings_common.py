@@ -12,6 +12,7 @@ from core import catalogue
 from core.booking import BookingError
 from core.booking.export import STATUS_NAMES, local_moment, local_span, masked_names, masked_phone
 from core.booking.reads import load_rules
+from core.booking.slots import places_left
 from core.errors import DomainError, status_of
 from core.models import Booking, Slot
 from core.tz import SHANGHAI, day_bounds
@@ -87,7 +88,8 @@ def slot_view(slot: Slot, names: dict[str, str]) -> dict[str, Any]:
     return {"id": slot.id, "service": slot.service, "service_name": names.get(slot.service, slot.service),
             "day": local_day(slot.starts_at), "time": local_span(slot.starts_at, slot.ends_at),
             "capacity": slot.capacity, "booked": slot.booked,
-            "remaining": 0 if closed else max(0, slot.capacity - slot.booked),
+            "remaining": places_left(slot), "title": slot.title, "theme": slot.theme,
+            "place": slot.place, "booked_any": slot.booked > 0,
             "closed": closed, "state": "已关闭" if closed else "开放",
             "closed_reason": slot.closed_reason, "closed_at": local_moment(slot.closed_at),
             "opens_at": local_moment(slot.opens_at)}
@@ -111,3 +113,10 @@ async def slots_between(service: str, first: date, last: date) -> list[Slot]:
     if service:
         query = query.filter(service=service)
     return await query.order_by("starts_at", "service", "id").limit(LIST_LIMIT)
+
+
+def edit_form(slot: Slot) -> dict[str, str]:
+    """The slot's edit form as first shown: its values on Shanghai's wall clock."""
+    starts, ends = slot.starts_at.astimezone(SHANGHAI), slot.ends_at.astimezone(SHANGHAI)
+    return {"title": slot.title, "theme": slot.theme, "place": slot.place,
+            "day": starts.date().isoformat(), "start": f"{starts:%H:%M}", "end": f"{ends:%H:%M}"}

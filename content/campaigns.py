@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from content.markdown import sanitise
 from core import tz
+from core.booking.slots import places_left
 from core.models import CharityCampaign, Notice, Slot
 from core.notices import MAX_ID, is_public
 from core.tz import SHANGHAI, local_day
@@ -26,12 +27,14 @@ def _iso(when: datetime) -> str:
     return when.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
-async def campaign_events(campaign: CharityCampaign) -> list[dict[str, object]]:
+async def campaign_events(campaign: CharityCampaign, *, detailed: bool = False) -> list[dict[str, object]]:
+    """The campaign's sessions; ``detailed`` adds each one's place and theme (the public page)."""
     start, end = utc_span(campaign.starts_on, campaign.ends_on)
     slots = await (Slot.filter(service=EVENT_SERVICE, closed_at__isnull=True, starts_at__gte=start,
                                starts_at__lt=end).order_by("starts_at", "id"))
     return [{"slot_id": s.id, "title": s.title, "starts_at": _iso(s.starts_at), "ends_at": _iso(s.ends_at),
-             "capacity": s.capacity, "remaining": max(s.capacity - s.booked, 0)} for s in slots]
+             "capacity": s.capacity, "remaining": places_left(s),
+             **({"place": s.place, "theme": s.theme} if detailed else {})} for s in slots]
 
 
 async def find_campaign(campaign_id: int, *, published_only: bool = False) -> CharityCampaign | None:

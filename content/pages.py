@@ -45,6 +45,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/console/urgent", "紧急求助", ("*",)),
     ("/console/notices", "通知公告", ("editor",)),
     ("/console/charity", "慈善周", ("editor",)),
+    ("/console/guides", "办事指南", ("editor",)),
     ("/console/kb", "知识库", ("editor",)),
     ("/console/simulator", "对话模拟", ("editor", "registrar")),
     ("/console/slots", "号源与预约", ("registrar",)),

@@ -25,6 +25,7 @@ from content.campaigns import (
 from content.markdown import sanitise
 from content.pages import templates
 from core import catalogue, request_ctx
+from core.booking.slots import coming, places_left
 from core.errors import DomainError
 from core.models import CharityCampaign, Notice
 from core.notices import public_notice, published_notices
@@ -115,7 +116,7 @@ async def _charity_page(request: Request, campaign: CharityCampaign | None) -> H
     if campaign is None:
         return public_page("public_charity.html", campaign=None,
                            message=catalogue.text("residents", "charity_public_missing"))
-    events = await campaign_events(campaign)
+    events = await campaign_events(campaign, detailed=True)
     for event in events:
         starts = datetime.fromisoformat(str(event["starts_at"]))
         event["when"] = f"{starts:%m月%d日 %H:%M}–{datetime.fromisoformat(str(event['ends_at'])):%H:%M}"
@@ -150,6 +151,31 @@ async def charity_week(request: Request) -> HTTPResponse:
     base = request.app.ctx.settings.public_base_url
     view = await campaign_view(campaign, now, base) if campaign else None
     return json({"campaign": view}, ensure_ascii=False)
+
+
+# --- slots: the public 集体颁证 page (the charity-week page's pattern, for themed ceremonies) ---
+CEREMONY_SERVICE = "collective_ceremony"
+CEREMONY_LIMIT = 30
+_WEEKDAYS = "一二三四五六日"
+
+
+@bp.get("/ceremonies")
+@openapi.exclude()
+async def ceremonies_page(request: Request) -> HTTPResponse:
+    """The coming collective ceremonies (a 520, 七夕 or 红色文化 day) with places left; residents
+    sign up in the mini-program, as the page says. No personal data: slots only."""
+    now = request_ctx.now(request)
+    ceremonies = []
+    for slot in await coming(CEREMONY_SERVICE, now, CEREMONY_LIMIT):
+        starts, ends = slot.starts_at.astimezone(SHANGHAI), slot.ends_at.astimezone(SHANGHAI)
+        ceremonies.append({
+            "title": slot.title, "theme": slot.theme, "place": slot.place,
+            "when": f"{starts:%Y年%m月%d日} 周{_WEEKDAYS[starts.weekday()]} {starts:%H:%M}–{ends:%H:%M}",
+            "capacity": slot.capacity, "remaining": places_left(slot),
+            "opens_at": f"{slot.opens_at.astimezone(SHANGHAI):%m月%d日 %H:%M}"
+                        if slot.opens_at and slot.opens_at > now else ""})
+    return public_page("public_ceremonies.html", ceremonies=ceremonies,
+                       message=catalogue.text("residents", "ceremony_public_none"))
 
 
 @bp.get("/kb/<entry_id:str>")

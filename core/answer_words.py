@@ -87,3 +87,11 @@ REPLIES: dict[str, str] = {
     "thumbs_down": ("抱歉，刚才的回答没有帮到您，我们已记下，工作人员会改进。"
                     "您可以换一种说法再问一次，例如说清楚要办的事和遇到的情况；需要工作人员解答请回复“人工”。"),
 }
+
+# --- guides ---
+# 社会组织登记咨询 (core.booking.rules.SOCIAL_ORG), booked in the mini-program like the others.
+BOOKING_INTENTS += (
+    BookingIntent(("预约社会组织登记咨询", "社会组织登记咨询预约", "预约社会组织咨询",
+                   "社会组织咨询预约"), "社会组织登记咨询",
+                  "pages/booking/index?service=social_org_consultation"),
+)

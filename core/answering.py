@@ -7,7 +7,8 @@ command as text.
 
 The order matters: a person in crisis gets help before anything else (never a numbered list);
 then a request for a person, a numbered pick of the suggestions just offered, a booking intent,
-the newest notice, a thumbs-down on the answer just given, and only then the knowledge base,
+the newest notice, a 社会组织 guide or one of its steps (``core.guide_match``), a thumbs-down on
+the answer just given, and only then the knowledge base,
 with the conversation's topic for follow-ups that name no service (``core.conversation``).
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Literal, Protocol
 
@@ -32,6 +33,7 @@ from core.answer_words import (
 )
 from core.conversation import ConversationStore, Topic, context_queries, names_service
 from core.flows import Guided
+from core.guide_match import GuideAnswer
 from knowledge import crisis
 from knowledge.entries import Entry
 from knowledge.matcher import Hit, Index, Result
@@ -41,10 +43,12 @@ log = logging.getLogger("baoshan.answering")
 
 Channel = Literal["wechat", "api", "cli", "simulator"]
 NoticeSource = Callable[[], Awaitable["dict[str, str] | None"]]
+# The guide answering a question (core.guide_match.answer, bound to the contacts and base URL).
+GuideSource = Callable[[str], Awaitable["GuideAnswer | None"]]
 REVIEW_MARGIN = answer_review.REVIEW_MARGIN
 PICK_NUMBERS = {"1": 1, "2": 2, "3": 3}
 # Intents whose reply is a definite answer (the API's ``answered``).
-_ANSWERING = frozenset({"answer", "suggestion_pick", "booking", "notice"})
+_ANSWERING = frozenset({"answer", "suggestion_pick", "booking", "notice", "guide"})
 
 
 class Knowledge(Protocol):
@@ -63,7 +67,7 @@ class Knowledge(Protocol):
 class Decision:
     """What a resident is told, before any channel's rendering."""
 
-    # crisis | guided | transfer | suggestion_pick | booking | notice | feedback
+    # crisis | guided | transfer | suggestion_pick | booking | notice | guide | feedback
     # | answer | suggest | out_of_scope | smalltalk | unknown
     intent: str
     reply: str
@@ -73,6 +77,8 @@ class Decision:
     booking: BookingIntent | None = None
     notice: dict[str, str] | None = None  # title, description, url
     follow_up: bool = False  # answered with the conversation's topic
+    guide: GuideAnswer | None = None  # the guide (and step) that answered
+    extra: str = ""  # after a booking reply: the service's coming themed events, if any
 
     @property
     def answered(self) -> bool:
@@ -113,6 +119,29 @@ async def latest_notice(now: datetime, base_url: str = "") -> dict[str, str] | N
             "url": f"{base_url}/notices/{n.id}" if base_url else ""}
 
 
+# --- slots: a booking reply for 集体颁证 names the coming ceremonies (title, theme, places left) ---
+CEREMONY_PATH_SUFFIX = "service=collective_ceremony"
+CEREMONY_LINES = 3
+
+
+async def _coming_events(booking: BookingIntent) -> str:
+    """The next few collective ceremonies in one short block, "" for other services. Best effort:
+    a database hiccup must not cost the resident the booking answer itself."""
+    if not booking.path.endswith(CEREMONY_PATH_SUFFIX):
+        return ""
+    from core.booking.slots import ceremony_line, coming
+
+    try:
+        slots = await coming("collective_ceremony", datetime.now(UTC), CEREMONY_LINES)
+    except Exception:
+        log.exception("coming ceremonies not read")
+        return ""
+    if not slots:
+        return ""
+    return catalogue.text("residents", "ceremony_coming",
+                          {"lines": "\n".join(ceremony_line(s) for s in slots)})
+
+
 @lru_cache(maxsize=4096)
 def _crisis_of(text: str) -> crisis.Crisis | None:
     # The rules are compiled once per process, so the check is a pure function of the text and
@@ -131,15 +160,17 @@ def _detect_crisis(text: str) -> crisis.Crisis | None:
 
 async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
                  store: ConversationStore | None = None, notices: NoticeSource | None = None,
-                 record: bool = True, limit: int = 3, guided: Guided | None = None) -> Decision:
+                 record: bool = True, limit: int = 3, guided: Guided | None = None,
+                 guides: GuideSource | None = None) -> Decision:
     """What to tell a resident who wrote ``text`` on ``channel``.
 
     ``user`` identifies the asker for the staff lists (only ever stored as a keyed hash);
     ``store`` is the asker's conversation (numbered picks, topic, thumbs-down), None where a
-    channel has none; ``notices`` gives the newest notice; with ``record`` false (a staff trial
-    on the command line) nothing is written for staff. ``guided`` is the asker's guided flows
-    (``core.flows``: the 政策找人 self-check), None where a channel has none: after the crisis
-    check, a flow under way (or started by this message) takes the message.
+    channel has none; ``notices`` gives the newest notice; ``guides`` the 社会组织 guide a
+    question is about (a guide's summary and link, or one of its steps); with ``record`` false (a
+    staff trial on the command line) nothing is written for staff. ``guided`` is the asker's
+    guided flows (``core.flows``: the 政策找人 self-check), None where a channel has none: after
+    the crisis check, a flow under way (or started by this message) takes the message.
     """
     stripped = text.strip()
     # Before everything else, matching included: a person in crisis gets help, never a list.
@@ -171,13 +202,18 @@ async def decide(text: str, *, channel: Channel, kb: Knowledge, user: str = "",
     cleaned = clean(stripped)  # once: the checks below all read the cleaned text
     booking = booking_intent(stripped, cleaned)
     if booking:
-        return Decision("booking", REPLIES["booking_no_link"].format(name=booking.name),
-                        booking=booking)
+        extra = await _coming_events(booking)
+        reply = REPLIES["booking_no_link"].format(name=booking.name)
+        return Decision("booking", f"{reply}\n{extra}" if extra else reply, booking=booking,
+                        extra=extra)
     if cleaned.replace(" ", "") in NOTICE_WORDS:
         notice = await notices() if notices else None
         if notice:
             return Decision("notice", notice_reply(notice), notice=notice)
         return Decision("notice", REPLIES["no_notice"])
+    guide = await guides(stripped) if guides else None
+    if guide:
+        return Decision("guide", guide.reply, guide=guide)
     topic = await store.topic() if store is not None else None
     if topic and is_thumbs_down(stripped, cleaned):
         if record:

@@ -66,6 +66,11 @@ async def prepare_database(settings: Settings) -> None:
         seeded = await _seed_if_empty()
         if seeded:
             log.info("knowledge base seeded from bundled entries", extra={"entries": seeded})
+        from core import guide_seed
+
+        guides = await guide_seed.seed_if_empty()
+        if guides:
+            log.info("guides seeded from the bundled file", extra={"guides": guides})
         rebound = await _rebind_fields(settings)
         if rebound:
             log.info("encrypted fields bound to their rows", extra={"fields": rebound})

@@ -80,8 +80,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _decide(question: str, limit: int, settings: Settings):  # type: ignore[no-untyped-def]
+    from core import guide_match
     from core import kb as core_kb
     from core.answering import decide, latest_notice
+    from core.guide_match import GuideAnswer
 
     entries, contacts = await _kb_entries(settings)
     service = core_kb.KnowledgeService(settings)
@@ -100,8 +102,21 @@ async def _decide(question: str, limit: int, settings: Settings):  # type: ignor
         finally:
             await db.close_orm()
 
+    async def guide(text: str) -> GuideAnswer | None:
+        # The 社会组织 guides live in the database too (seeded on first start).
+        if settings.is_sqlite and not _sqlite_file(settings).exists():
+            return None
+        try:
+            await db.init_orm(settings)
+            return await guide_match.answer(text, contacts, settings.public_base_url)
+        except Exception as exc:
+            log.debug("no guides", extra={"reason": str(exc)})
+            return None
+        finally:
+            await db.close_orm()
+
     return await decide(question, channel="cli", kb=service, notices=notices, record=False,
-                        limit=limit), service
+                        limit=limit, guides=guide), service
 
 
 def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:

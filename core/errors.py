@@ -111,12 +111,16 @@ STATUS: dict[str, int] = {
     "no_show_not_ended": 409, "cancel_checked_in": 409,
     # --- youth --- (幸福加油站: one gender's half of a split event is taken)
     "gender_full": 409, "capacity_below_gender": 409,
+    # --- slots ---
+    "slot_has_bookings": 409,
     # knowledge search and the public notices API
     "empty_query": 400, "invalid_limit": 400, "kb_unavailable": 503,
     # --- referral --- (community assistance adviser: mini-program and console)
     "consent_required": 422, "referral_not_found": 404, "referral_limit": 409, "referral_closed": 409,
     "referral_claimed": 409, "referral_not_yours": 409, "referral_bad_text": 422,
     "referral_bad_outcome": 422, "adviser_streets": 422,
+    # --- guides ---
+    "guide_not_found": 404, "guide_video_missing": 404, "range_not_satisfiable": 416,
     # --- proxy --- proxy sweeping (代客祭扫)
     "proxy_duplicate": 409, "proxy_order_not_found": 404, "proxy_bad_state": 409,
     "proxy_unreadable": 409, "proxy_photo_link": 403, "proxy_photo_too_large": 422,

@@ -31,6 +31,7 @@ from typing import Any
 from sanic import Request, Sanic
 from sanic.exceptions import PayloadTooLarge
 
+from core.guide_video import VIDEO_MAX_BYTES
 from core.notices import COVER_MAX_BYTES
 
 KB = 1024
@@ -41,9 +42,13 @@ CONSOLE_FORM = 256 * KB
 # The notice editor: one cover image, sent as a file or — after a form error — re-posted base64
 # encoded in a hidden field (4/3 of its size), plus the form's text fields.
 UPLOAD = math.ceil(COVER_MAX_BYTES * 4 / 3) + CONSOLE_FORM
+# --- guides ---
+# A step's 网办小视频 (≤ 20 MB MP4) on its own console route, from a signed-in editor only (its
+# gate): every other route keeps its own limit, so only this one route takes the larger body.
+VIDEO_UPLOAD = VIDEO_MAX_BYTES + CONSOLE_FORM
 # --- proxy --- marking a proxy sweep done: up to six photos of at most 2 MB each, as files.
 PROXY_PHOTOS = 6 * 2 * 1024 * KB + CONSOLE_FORM
-LARGEST = max(UPLOAD, PROXY_PHOTOS)
+LARGEST = max(UPLOAD, VIDEO_UPLOAD, PROXY_PHOTOS)
 
 BodyGate = Callable[[Request], Awaitable[bool]]
 

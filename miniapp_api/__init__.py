@@ -13,6 +13,7 @@ from miniapp_api import (
     blueprint,
     bookings,
     catalog,
+    guides,
     policy,
     proxy_sweeping,
     referrals,
@@ -21,7 +22,7 @@ from miniapp_api import (
     waitlist,
 )
 
-bp = Blueprint.group(blueprint.bp, search.bp, policy.bp, referrals.streets_bp)
+bp = Blueprint.group(blueprint.bp, search.bp, policy.bp, referrals.streets_bp, guides.bp)
 
-__all__ = ["bookings", "bp", "catalog", "policy", "proxy_sweeping", "referrals", "search", "session",
-           "waitlist"]
+__all__ = ["bookings", "bp", "catalog", "guides", "policy", "proxy_sweeping", "referrals", "search",
+           "session", "waitlist"]

@@ -151,7 +151,8 @@ class BookingIn(BaseModel):
     eco_burial_consultation takes name, phone and burial_type; charity_event takes name, phone
     and party_size (1-5); tomb_sweeping takes name, id_number, phone, companions (0-4 people,
     each with name and id_number) and an optional plate; youth_event takes name, id_number, phone
-    and single (must be true)."""
+    and single (must be true); social_org_consultation takes name, phone and an optional topic
+    (setup, change, annual_report, other)."""
 
     slot_id: int
     party_a: PersonIn | None = None
@@ -164,6 +165,7 @@ class BookingIn(BaseModel):
     companions: list[PersonIn] | None = Field(default=None, description="同行亲属，0至4人")
     plate: str | None = Field(default=None, description="车牌号（可选），如 沪A12345")
     single: bool | None = Field(default=None, description="youth_event：本人确认目前单身，须为 true")
+    topic: str | None = None
 
 
 class RescheduleIn(BaseModel):

@@ -14,7 +14,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic_ext import openapi
 
-from core import answering
+from core import answering, guide_match
 from core.context import app_context
 from core.errors import DomainError
 from core.kb import KnowledgeService
@@ -58,7 +58,9 @@ async def search(request: Request) -> HTTPResponse:
     # what they get in WeChat. No conversation: the API has no resident to keep one for.
     decision = await answering.decide(
         q, channel="api", kb=kb, user=address, limit=int(raw_limit),
-        notices=lambda: answering.latest_notice(now(request), request.app.ctx.settings.public_base_url))
+        notices=lambda: answering.latest_notice(now(request), request.app.ctx.settings.public_base_url),
+        guides=lambda text: guide_match.answer(text, kb.contacts,
+                                               request.app.ctx.settings.public_base_url))
     return json({"query": q, "answered": decision.answered, "intent": decision.intent,
                  "reply": decision.reply, "hits": [hit_json(kb, h) for h in decision.hits]},
                 ensure_ascii=False)

@@ -8,6 +8,7 @@ from datetime import datetime
 from core import catalogue
 from core.booking import codes
 from core.booking.rules import DEFAULT_RULES, YOUTH, YOUTH_AGES
+from core.booking.slots import places_left
 from core.crypto import FieldCipher
 from core.models import Booking, Slot, WaitlistEntry
 from core.tz import SHANGHAI
@@ -27,7 +28,7 @@ def stamp(value: datetime) -> str:
 def slot_view(slot: Slot) -> SlotOut:
     out = SlotOut(id=slot.id, service=slot.service, title=slot.title, theme=slot.theme,
                   starts_at=stamp(slot.starts_at), ends_at=stamp(slot.ends_at),
-                  capacity=slot.capacity, remaining=max(0, slot.capacity - slot.booked),
+                  capacity=slot.capacity, remaining=places_left(slot),
                   opens_at=local(slot.opens_at))
     if slot.place:
         out.place = slot.place
@@ -37,7 +38,7 @@ def slot_view(slot: Slot) -> SlotOut:
         out.age_max = slot.age_max if slot.age_max is not None else YOUTH_AGES[1]
         out.gender_split = bool(slot.gender_split)
         if slot.gender_split:
-            left = max(0, slot.capacity - slot.booked)
+            left = places_left(slot)
             half = (slot.capacity + 1) // 2
             out.remaining_men = min(left, max(0, half - slot.booked_m))
             out.remaining_women = min(left, max(0, half - slot.booked_f))

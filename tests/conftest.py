@@ -173,6 +173,7 @@ async def _clean_tables() -> None:
               "wechat_user_state", "wechat_follower",
               "content_notice", "content_campaign", "daily_count", "kb_unanswered", "audit_log",
               "urgent_message", "answer_review", "guided_flow_state",
-              "kb_entry", "setting"]
+              "kb_entry", "setting",
+              "guide_step", "guide"]
     for table in tables:
         await conn.execute_script(f'DELETE FROM "{table}"')

@@ -154,4 +154,11 @@ def validate(service: str, body: Any, slot_day: date, today: date, *,
             raise BookingError("invalid_input", field="party_size", detail="报名人数应为1至5人")
         masked["party_size"] = personal["party_size"] = size
         return Application(service, slot_id, personal, masked, party_size=size)
+    if service == rules.SOCIAL_ORG:
+        topic = body.get("topic", "other")
+        if topic not in rules.SOCIAL_ORG_TOPICS:
+            raise BookingError("invalid_input", field="topic",
+                               detail="请选择咨询事项：成立、变更、年检年报或其他")
+        masked["topic"] = personal["topic"] = topic
+        return Application(service, slot_id, personal, masked)
     raise BookingError("invalid_input", field="service", detail="未知的预约服务")

@@ -85,6 +85,42 @@ def check_capacity(value: int) -> int:
     return value
 
 
+MAX_TITLE, MAX_THEME, MAX_PLACE, MAX_AGE = 200, 100, 100, 120
+
+
+def clean_text(value: str, field: str, label: str, limit: int) -> str:
+    """One line, spaces collapsed: these show in lists, the mini-program and the bot."""
+    text = " ".join((value or "").split())
+    if len(text) > limit:
+        raise invalid(field, f"{label}不能超过 {limit} 个字（现为 {len(text)} 个）")
+    return text
+
+
+@dataclass(frozen=True)
+class SlotLabels:
+    """What staff may say about a slot besides its time: a title (the service's name when empty),
+    a theme (a 520 or 七夕 ceremony), a place, an age range and a gender split. Every service may
+    carry them; the services that use the age range and split read them at booking time."""
+
+    title: str = ""
+    theme: str = ""
+    place: str = ""
+    age_min: int | None = None
+    age_max: int | None = None
+    gender_split: bool = False
+
+    def checked(self) -> SlotLabels:
+        for field, age in (("age_min", self.age_min), ("age_max", self.age_max)):
+            if age is not None and not 0 <= age <= MAX_AGE:
+                raise invalid(field, f"年龄应为 0 至 {MAX_AGE} 之间的整数")
+        if self.age_min is not None and self.age_max is not None and self.age_max < self.age_min:
+            raise invalid("age_max", "最大年龄不能小于最小年龄")
+        return SlotLabels(clean_text(self.title, "title", "标题", MAX_TITLE),
+                          clean_text(self.theme, "theme", "主题", MAX_THEME),
+                          clean_text(self.place, "place", "地点", MAX_PLACE),
+                          self.age_min, self.age_max, self.gender_split)
+
+
 @dataclass(frozen=True)
 class BulkRequest:
     service: str
@@ -95,6 +131,7 @@ class BulkRequest:
     skip_weekends: bool = True
     skip_holidays: bool = True
     opens_at: datetime | None = None
+    labels: SlotLabels = SlotLabels()
 
 
 @dataclass(frozen=True)
@@ -113,6 +150,7 @@ def plan_bulk(req: BulkRequest, *, holidays: Collection[date], existing: Collect
     if req.service not in rules.DEFAULT_RULES:
         raise invalid("service", "请选择有效的预约服务")
     check_capacity(req.capacity)
+    req.labels.checked()
     if not req.windows:
         raise invalid("windows", "请填写至少一个时间段，例如 09:00-10:00")
     if req.last_day < req.first_day:
@@ -151,28 +189,47 @@ async def _serialise_bulk_opens(conn: BaseDBAsyncClient) -> None:
     await sql.take_turns(conn, 7310113001, "booking_slot")
 
 
-async def open_bulk(req: BulkRequest, *, now: datetime, audit: Audit | None = None) -> BulkPlan:
-    """Opens the planned slots in one transaction: a failure writes nothing."""
+async def _plan(req: BulkRequest, now: datetime) -> BulkPlan:
+    """Inside ``open_bulk``'s transaction (it sets the connection in context) or alone."""
     holidays = await site_settings.load_holidays() if req.skip_holidays else set()
     # UTC bounds: SQLite compares the stored UTC text, where a +08:00 bound sorts wrongly.
     first, last = tz.day_bounds(req.first_day, req.last_day)
-    # Staff may have renamed the service (booking_rules setting): new slots carry today's name.
-    title = (await load_rules())[req.service].name if req.service in rules.DEFAULT_RULES else ""
+    # Closed slots do not count: reopening a time staff closed by mistake is a new slot.
+    # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
+    query = Slot.filter(service=req.service, starts_at__gte=first, starts_at__lt=last,
+                        closed_at__isnull=True)
+    existing = cast(list[datetime], await query.values_list("starts_at", flat=True))
+    return plan_bulk(req, holidays=holidays, existing=existing, now=now)
+
+
+async def preview_bulk(req: BulkRequest, *, now: datetime) -> BulkPlan:
+    """What ``open_bulk`` would create now, writing nothing (the console's preview step)."""
+    return await _plan(req, now)
+
+
+async def slot_title(service: str, labels: SlotLabels) -> str:
+    # Staff may have renamed the service (booking_rules setting): untitled slots carry today's name.
+    return labels.title or ((await load_rules())[service].name if service in rules.DEFAULT_RULES else "")
+
+
+async def open_bulk(req: BulkRequest, *, now: datetime, audit: Audit | None = None) -> BulkPlan:
+    """Opens the planned slots in one transaction: a failure writes nothing."""
+    labels = req.labels.checked()
+    title = await slot_title(req.service, labels)
     async with in_transaction() as conn:
         await _serialise_bulk_opens(conn)
-        # Closed slots do not count: reopening a time staff closed by mistake is a new slot.
-        # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
-        existing = cast(list[datetime], await Slot.filter(
-            service=req.service, starts_at__gte=first, starts_at__lt=last,
-            closed_at__isnull=True).values_list("starts_at", flat=True))
-        plan = plan_bulk(req, holidays=holidays, existing=existing, now=now)
-        await Slot.bulk_create([Slot(service=req.service, title=title, starts_at=s, ends_at=e,
-                                     capacity=req.capacity, opens_at=req.opens_at)
+        plan = await _plan(req, now)
+        await Slot.bulk_create([Slot(service=req.service, title=title, theme=labels.theme,
+                                     place=labels.place, age_min=labels.age_min,
+                                     age_max=labels.age_max, gender_split=labels.gender_split,
+                                     starts_at=s, ends_at=e, capacity=req.capacity,
+                                     opens_at=req.opens_at)
                                 for s, e in plan.slots])
         if audit is not None:
             await audit({}, {"service": req.service, "from": req.first_day.isoformat(),
                              "to": req.last_day.isoformat(),
                              "windows": [w.label for w in req.windows], "capacity": req.capacity,
+                             "title": title, "theme": labels.theme, "place": labels.place,
                              "opened": len(plan.slots), "weekend_days": plan.weekend_days,
                              "holiday_days": plan.holiday_days, "duplicates": plan.duplicates,
                              "past": plan.past})

@@ -11,6 +11,7 @@ its chance, as before.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -121,3 +122,25 @@ class StaffCancel(Command):
 class MarkAllNoShow(Command):
     actor: str
     slot_id: int
+# --- slots (staff editing and bulk actions on selected slots) ---
+
+class EditSlot(Command):
+    actor: str
+    slot_id: int
+    title: str
+    theme: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class CloseSlots(Command):
+    actor: str
+    slot_ids: tuple[int, ...]
+    reason: str
+
+
+class ChangeCapacities(Command):
+    actor: str
+    slot_ids: tuple[int, ...]
+    capacity: int

@@ -79,6 +79,17 @@ DEFAULT_RULES: dict[str, ServiceRule] = {
         {"age_range_default": list(YOUTH_AGES), "single_required": True}),
 }
 
+# --- guides: 社会组织登记咨询 (the registration office's consultation, offered at the end of the
+# 社会组织 guides and the 远程导办 chat). One active consultation per resident (a claim per user,
+# core.booking.service); ``topic`` says what it is about.
+SOCIAL_ORG = "social_org_consultation"
+SOCIAL_ORG_TOPICS = ("setup", "change", "annual_report", "other")
+DEFAULT_RULES[SOCIAL_ORG] = ServiceRule(
+    SOCIAL_ORG, "社会组织登记咨询",
+    "社会团体、民办非企业单位（社会服务机构）成立、变更、年检年报等登记事项的咨询预约"
+    "（可选：setup 成立、change 变更、annual_report 年检年报、other 其他）。",
+    30, 60, 60, {"topics": list(SOCIAL_ORG_TOPICS)})
+
 
 def merge_rules(overrides: Mapping[str, Mapping[str, Any]] | None) -> dict[str, ServiceRule]:
     """Staff overrides (stored as a setting) on top of the defaults; unknown keys are ignored."""

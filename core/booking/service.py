@@ -56,6 +56,8 @@ async def claim_keys(cipher: FieldCipher, application: Application, slot: Slot,
         # One sign-up per person per event, whoever's phone sends it, and one per account (a
         # sign-up is the resident's own: the account holder is the person who comes).
         return [f"youth:{slot.id}:{hashes[0]}", f"youth:{slot.id}:u{user_id}"]
+    if application.service == rules.SOCIAL_ORG:
+        return [f"socialorg:u{user_id}"]  # one active consultation per resident, any slot
     # Eco-burial: at most MAX_ECO_ACTIVE active consultations per user, as numbered claims.
     # cast: Tortoise types every values_list as tuples; flat=True on one field gives its values.
     held = set(cast(list[str], await BookingClaim.filter(key__startswith=f"eco:u{user_id}:")

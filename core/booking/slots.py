@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from core import catalogue
 from core.booking import rules
 from core.booking.errors import BookingError
 from core.models import Slot
@@ -69,3 +70,23 @@ async def open_slot(service: str, starts_at: datetime, ends_at: datetime, capaci
                              age_min=age_min, age_max=age_max, gender_split=gender_split,
                              starts_at=starts_at, ends_at=ends_at, capacity=capacity,
                              opens_at=opens_at)
+
+
+def places_left(slot: Slot) -> int:
+    """Places a resident could still take: none once staff have closed the slot (its bookings were
+    closed and their places freed, so capacity - booked alone would show it wide open)."""
+    return 0 if slot.closed_at is not None else max(0, slot.capacity - slot.booked)
+
+
+async def coming(service: str, now: datetime, limit: int = 20) -> list[Slot]:
+    """The service's open slots still to start, soonest first (the public 集体颁证 page, the bot)."""
+    return await (Slot.filter(service=service, closed_at__isnull=True, starts_at__gt=now)
+                  .order_by("starts_at", "id").limit(limit))
+
+
+def ceremony_line(slot: Slot) -> str:
+    """One coming ceremony in a few words residents read in the bot: no personal data."""
+    left = places_left(slot)
+    return catalogue.text("residents", "ceremony_line" if left else "ceremony_line_full", {
+        "when": f"{slot.starts_at.astimezone(SHANGHAI):%m月%d日 %H:%M}", "title": slot.title,
+        "theme": f"（{slot.theme}）" if slot.theme else "", "left": left})

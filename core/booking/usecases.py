@@ -18,14 +18,17 @@ from datetime import datetime
 
 from sanic import Request
 
-from core.booking import checkin, service, staff
+from core.booking import checkin, many, service, slot_edit, staff
 from core.booking import waitlist as waitlists
 from core.booking.commands import (
     Book,
     Cancel,
+    ChangeCapacities,
     ChangeCapacity,
     CheckIn,
     CloseSlot,
+    CloseSlots,
+    EditSlot,
     JoinWaitlist,
     LeaveWaitlist,
     MarkAllNoShow,
@@ -39,7 +42,7 @@ from core.booking.fullness import FullSlots
 from core.booking.reads import BookingReads
 from core.context import app_context
 from core.crypto import FieldCipher
-from core.models import Booking, WaitlistEntry
+from core.models import Booking, Slot, WaitlistEntry
 from core.request_ctx import now
 
 
@@ -90,6 +93,35 @@ class Bookings:
 
     async def close_slot(self, cmd: CloseSlot) -> staff.Closure:
         return await staff.close_slot(cmd.slot_id, cmd.reason, now=self.clock(), actor=cmd.actor)
+
+    async def edit_slot(self, cmd: EditSlot) -> Slot:
+        edit = slot_edit.SlotEdit(cmd.title, cmd.theme, cmd.place, cmd.starts_at, cmd.ends_at)
+        return await slot_edit.edit_slot(cmd.slot_id, edit, now=self.clock(), actor=cmd.actor)
+
+    async def close_slots(self, cmd: CloseSlots) -> tuple[int, int]:
+        """(slots closed, bookings closed); each slot as ``close_slot`` closes one, audited."""
+        closed = residents = 0
+        for slot in (await many.impact(cmd.slot_ids, cmd.reason)).slots:
+            try:
+                done = await self.close_slot(CloseSlot(actor=cmd.actor, slot_id=slot.id,
+                                                       reason=cmd.reason))
+            except BookingError as exc:
+                if exc.code != "slot_closed":  # closed meanwhile by someone else: nothing to do
+                    raise
+                continue
+            closed, residents = closed + 1, residents + done.bookings
+        return closed, residents
+
+    async def change_capacities(self, cmd: ChangeCapacities) -> tuple[int, int]:
+        """(slots changed, residents promoted from the waiting lists), each slot audited."""
+        changed = promoted = 0
+        for slot in await many.check_capacities(cmd.slot_ids, cmd.capacity):
+            if slot.capacity == cmd.capacity:
+                continue
+            done = await self.change_capacity(ChangeCapacity(actor=cmd.actor, slot_id=slot.id,
+                                                             capacity=cmd.capacity))
+            changed, promoted = changed + 1, promoted + done.promoted
+        return changed, promoted
 
     async def check_in(self, cmd: CheckIn) -> Booking:
         return await checkin.check_in_any(self.cipher, cmd.text, now=self.clock(), actor=cmd.actor)

@@ -102,6 +102,12 @@ PUBLIC: dict[str, str] = {
     "kb_public_missing": "该问答不存在或已下线。您可以在“宝山民政”公众号中直接输入问题咨询。",
     "charity_public_missing": "目前没有正在进行或即将开始的慈善周活动。",
     "charity_not_found": "找不到该慈善周活动。",
+    # --- slots ---
+    "slot_has_bookings": "该时段已有预约，时间和地点不能更改。",
+    "ceremony_public_none": "近期暂无已开放报名的集体颁证活动，敬请关注“宝山民政”公众号通知。",
+    "ceremony_coming": "近期集体颁证：\n{lines}",
+    "ceremony_line": "{when} {title}{theme}，剩余 {left} 个名额",
+    "ceremony_line_full": "{when} {title}{theme}，名额已满",
 }
 
 # --- tomb --- the live state of the coming 清明/冬至 campaign under the bot's answer
@@ -157,3 +163,13 @@ PROXY: dict[str, str] = {
 }
 
 RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **TOMB, **REFERRAL, **PROXY}
+
+# --- guides ---
+# 社会组织办事指南: the public API and pages (content/guides_public.py, miniapp_api/guides.py).
+GUIDES: dict[str, str] = {
+    "guide_not_found": "该办事指南不存在或已下线。",
+    "guide_public_missing": "该办事指南不存在或已下线。您可以在“宝山民政”公众号中直接输入问题咨询。",
+    "guide_video_missing": "该视频不存在或已移除。",
+    "range_not_satisfiable": "请求的范围无效。",
+}
+RESIDENTS.update(GUIDES)

@@ -164,6 +164,16 @@ BOOKING: dict[str, str] = {
     # --- youth ---
     "capacity_below_gender": ("该场按男女各半分配名额，已报名男 {men} 人、女 {women} 人；"
                               "名额的一半（向上取整）不能少于其中任一人数。"),
+    # --- slots ---
+    "slot_has_bookings": ("该号源已有 {booked} 人预约，不能修改时间或地点（标题和主题可以修改）。"
+                          "如需改期，请关闭该号源并另开新号源。"),
+    "slot_edit_bad_time": "时间“{value}”格式不对，请写成 09:00 这样的格式。",
+    "slot_fix_fields": "请修改下面标出的内容。",
+    "done.slot_edited": "号源已修改。",
+    "done.slot_bulk_preview": ("将开放 {count} 个号源（每个 {capacity} 个名额），跳过周末 {weekends} 天、"
+                               "节假日 {holidays} 天、重复 {duplicates} 个。请核对后确认。"),
+    "done.slots_closed": "已关闭 {slots} 个号源，{residents} 位群众的预约已改为已关闭并收到通知。",
+    "done.slots_capacity": "已将 {slots} 个号源的名额改为 {capacity}，候补递补 {promoted} 人。",
 }
 
 # --- confirmation pages before an irreversible action (issue #14) ---
@@ -182,6 +192,12 @@ CONFIRM: dict[str, str] = {
     "confirm.notice_archive.title": "确认归档通知",
     "confirm.notice_archive": "归档通知《{title}》：归档后居民将看不到该通知。",
     "confirm.notice_archive.button": "确认归档",
+    # --- slots ---
+    "confirm.slots_close.title": "确认批量关闭号源",
+    "confirm.slots_close": ("关闭所选 {slots} 个号源：{residents} 位群众的预约将改为已关闭并收到通知，"
+                            "候补名单中 {waiting} 人的候补将结束。"),
+    "confirm.slots_close.list": "号源：{slots}",
+    "confirm.slots_close.button": "确认关闭 {slots} 个号源",
 }
 
 # --- audit log: what each recorded action and field is called ("audit.<action>", "audit_field.<key>")
@@ -216,6 +232,8 @@ _AUDIT_ACTIONS: dict[str, str] = {
     "referral.withdraw": "居民撤回求助（个人信息已删除）", "referral.view": "查看求助人信息",
     "referral.claim": "认领求助", "referral.note": "添加求助备注", "referral.attempt": "记录联系",
     "referral.close": "办结求助",
+    # --- slots ---
+    "slot.edit": "修改号源",
 }
 _AUDIT_FIELDS: dict[str, str] = {
     # accounts and sign-in
@@ -254,6 +272,8 @@ _AUDIT_FIELDS: dict[str, str] = {
     # --- referral ---
     "streets": "服务街镇", "street": "街镇", "urgent": "紧急", "consent_version": "同意书版本",
     "claimed_by": "认领人", "reached": "已联系上", "outcome": "办结结果",
+    # --- slots ---
+    "theme": "主题", "place": "地点", "starts_at": "开始时间", "ends_at": "结束时间",
 }
 AUDIT: dict[str, str] = {
     **{f"audit.{k}": v for k, v in _AUDIT_ACTIONS.items()},
@@ -350,3 +370,45 @@ PROXY: dict[str, str] = {
 }
 
 STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT, **WORDS, **REFERRAL, **PROXY}
+
+# --- guides ---
+# 社会组织办事指南 (core.guides, core.guide_video, content/guides.py), with their audit labels.
+GUIDES: dict[str, str] = {
+    "guide_not_found": "找不到该办事指南。",
+    "guide_step_not_found": "找不到该步骤，可能已被删除。",
+    "guide_title_required": "请填写指南标题。",
+    "guide_title_too_long": "标题最多120字。",
+    "guide_summary_too_long": "摘要最多500字。",
+    "guide_detail_too_long": "步骤说明最多5000字。",
+    "guide_list_too_long": "材料最多30项、每项200字以内，关键词最多30个，来源最多500字。",
+    "guide_step_title_required": "请填写步骤标题。",
+    "guide_too_many_steps": "一个指南最多30个步骤。",
+    "guide_no_steps": "指南还没有步骤，不能发布。",
+    "guide_bad_date": "核对日期格式不对，请写成 2026-12-03 这样的格式。",
+    "guide_video_not_mp4": "上传的文件不是MP4视频（按文件内容检查，改扩展名无效），请导出为MP4后再上传。",
+    "guide_video_too_large": "视频超过20MB，请压缩后再上传，或改用视频号链接。",
+    "guide_video_empty": "请选择要上传的MP4视频文件。",
+    "guide_video_bad_url": "视频链接须以 https:// 开头，例如视频号或网页的地址。",
+    "guide_video_title_too_long": "视频标题最多120字。",
+    "done.guide_saved": "指南已保存。",
+    "done.guide_published": "指南已发布，居民可以看到。",
+    "done.guide_unpublished": "指南已下线，居民看不到它。",
+    "done.guide_step_saved": "步骤已保存。",
+    "done.guide_step_deleted": "步骤已删除。",
+    "done.guide_video_saved": "网办小视频已保存。",
+    "done.guide_video_removed": "网办小视频已移除。",
+    "audit.guide.update": "修改办事指南", "audit.guide.publish": "发布办事指南",
+    "audit.guide.unpublish": "下线办事指南", "audit.guide.step_create": "新增指南步骤",
+    "audit.guide.step_update": "修改指南步骤", "audit.guide.step_move": "调整步骤顺序",
+    "audit.guide.step_delete": "删除指南步骤", "audit.guide.video_upload": "上传网办小视频",
+    "audit.guide.video_link": "设置网办小视频链接", "audit.guide.video_remove": "移除网办小视频",
+    "audit_field.summary": "摘要", "audit_field.sources": "来源", "audit_field.reviewed_on": "核对日期",
+    "audit_field.position": "顺序", "audit_field.materials": "材料", "audit_field.video": "视频",
+    "audit_field.order": "步骤顺序", "audit_field.video_title": "视频标题",
+    "audit_field.video_url": "视频链接", "audit_field.video_size": "视频大小",
+    "audit.target.guide": "办事指南 {title}",
+    "confirm.guide_step_delete.title": "确认删除步骤",
+    "confirm.guide_step_delete": "删除步骤“{title}”：居民将不再看到这一步，已上传的网办小视频一并删除。",
+    "confirm.guide_step_delete.button": "确认删除",
+}
+STAFF.update(GUIDES)

@@ -42,7 +42,7 @@ def _json() -> dict[str, Any]:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0012_referrals')]
+    dependencies = [('core', '0013_guides')]
 
     initial = False
 

@@ -15,6 +15,7 @@ from core.models.booking import (
 )
 from core.models.content import CharityCampaign, Notice
 from core.models.flows import GuidedFlowState
+from core.models.guide import Guide, GuideStep
 from core.models.kb import KbEntry, UnansweredQuestion
 from core.models.proxy import Place, ProxyOrder, SweepPackage
 from core.models.referral import Referral, ReferralEvent, ReferralTally
@@ -32,6 +33,8 @@ __all__ = [
     "BookingLookup",
     "CharityCampaign",
     "DailyCount",
+    "Guide",
+    "GuideStep",
     "GuidedFlowState",
     "IdempotencyKey",
     "KbEntry",

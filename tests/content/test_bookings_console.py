@@ -88,7 +88,16 @@ async def test_bulk_open_reports_what_it_skipped_and_is_audited(console: Console
     form = {"service": "marriage_registration", "first_day": "2026-05-18", "last_day": "2026-05-31",
             "windows": "09:00-10:00，14:00 - 15:00", "capacity": "6", "skip_weekends": "1",
             "skip_holidays": "1", "opens_at": "2026-05-10T09:00"}
-    r = await c.post("/console/slots/bulk", data=form)
+    preview = await c.post("/console/slots/bulk", data=form)  # the form's POST only previews
+    assert preview.status_code == 200
+    assert "将开放 16 个号源（每个 6 个名额），跳过周末 4 天、节假日 1 天、重复 1 个" in preview.text
+    assert "2026-05-19 周二" in preview.text and "09:00-10:00、14:00-15:00" in preview.text
+    assert await Slot.filter(capacity=6).count() == 0
+    assert not await AuditLog.filter(action="slot.bulk_open").exists()
+    form["confirm"] = "1"
+    created = await c.post("/console/slots/bulk", data=form)
+    assert created.status_code == 303  # post/redirect/get: a refresh posts nothing
+    r = await c.get(created.headers["location"])
     assert r.status_code == 200, r.text
     assert "已开放 16 个号源，跳过周末 4 天、节假日 1 天、重复 1 个。" in r.text
     assert "另有 1 个今天已过开始时间的时段未开放。" in r.text
@@ -98,12 +107,12 @@ async def test_bulk_open_reports_what_it_skipped_and_is_audited(console: Console
     assert "结婚登记" in r.text and "2026-05-19 周二" in r.text and "开放" in r.text
     row = await AuditLog.get(action="slot.bulk_open")
     assert row.actor == c.username and row.after["opened"] == 16 and row.after["duplicates"] == 1
-    again = await c.post("/console/slots/bulk", data=form)
+    again = await c.get((await c.post("/console/slots/bulk", data=form)).headers["location"])
     assert "已开放 0 个号源，跳过周末 4 天、节假日 1 天、重复 17 个。" in again.text
     # Weekends kept when the box is unticked (an unticked checkbox is simply not posted).
     weekends = {**form, "first_day": "2026-05-23", "last_day": "2026-05-24", "windows": "10:00-11:00"}
     del weekends["skip_weekends"]
-    r = await c.post("/console/slots/bulk", data=weekends)
+    r = await c.get((await c.post("/console/slots/bulk", data=weekends)).headers["location"])
     assert "已开放 2 个号源，跳过周末 0 天" in r.text
 
 
@@ -400,5 +409,6 @@ async def test_early_morning_slots_are_listed_on_their_own_day(
     assert f'href="/console/slots/{early.id}"' not in before.text
     r = await c.post("/console/slots/bulk", data={
         "service": "charity_event", "first_day": "2026-05-19", "last_day": "2026-05-19",
-        "windows": "07:00-08:00", "capacity": "3"})
+        "windows": "07:00-08:00", "capacity": "3", "confirm": "1"})
+    r = await c.get(r.headers["location"])
     assert "重复 1 个" in r.text and await Slot.filter(service="charity_event").count() == 1

@@ -40,6 +40,9 @@ AUDIENCE_BY_PATH: dict[str, tuple[Audience, ...]] = {
     "core/kb_curation.py": ("staff",),
     "core/notices.py": ("staff",),
     "core/referral_desk.py": ("staff",),  # the adviser's queue (content/referrals.py)
+    # Guides: residents only read them (their codes are raised by the faces); editing is staff's.
+    "core/guides.py": ("staff",),
+    "core/guide_video.py": ("staff",),
 }
 
 # Codes raised in shared core modules (the resident's booking path) that a console page can

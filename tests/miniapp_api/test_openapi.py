@@ -214,3 +214,19 @@ async def test_no_miniapp_schema_describes_a_python_dict(client: httpx.AsyncClie
     assert "fromkeys" not in text and "model_config" not in text
     items = spec["components"]["schemas"]["BookingsOut"]["properties"]["bookings"]["items"]
     assert spec["components"]["schemas"][items["$ref"].rsplit("/", 1)[1]]["properties"]["code"]
+
+
+async def test_the_guides_api_matches_its_published_schema(client: httpx.AsyncClient) -> None:
+    """The public guides (CONTRACT.md "Guides"): both operations documented and answering to it."""
+    from core import guide_seed
+
+    await guide_seed.seed_if_empty()
+    spec = (await client.get("/openapi.json")).json()
+    for path, status in (("/api/v1/guides", 200), ("/api/v1/guides/social-group-setup", 200),
+                         ("/api/v1/guides/no-such-guide", 404)):
+        r = await client.get(path)
+        assert r.status_code == status, (path, r.text)
+        template = "/api/v1/guides" if path == "/api/v1/guides" else "/api/v1/guides/{guide_id}"
+        schema = spec["paths"][template]["get"]["responses"][str(status)]["content"][
+            "application/json"]["schema"]
+        assert not problems(schema, r.json(), spec), problems(schema, r.json(), spec)

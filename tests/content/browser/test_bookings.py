@@ -88,19 +88,27 @@ def test_registrar_bulk_opens_checks_in_marks_and_exports(site: Site, page_as) -
     # Two weeks from a Monday well ahead, two windows a day, weekends skipped.
     monday = today + timedelta(days=7 * 6 - today.weekday())
     form = page.locator("#bulk-form")
-    form.locator("select[name=service]").select_option(ECO)
-    form.locator("input[name=first_day]").fill(monday.isoformat())
-    form.locator("input[name=last_day]").fill((monday + timedelta(days=13)).isoformat())
-    form.locator("textarea[name=windows]").fill("09:00-10:00，14:00 - 15:00")
-    form.locator("input[name=capacity]").fill("8")
-    assert form.locator("input[name=skip_weekends]").is_checked()
-    form.locator("button[type=submit]").click()
+
+    def fill_bulk_form() -> None:  # the page after a bulk open shows a fresh form (#14: redirect)
+        form.locator("select[name=service]").select_option(ECO)
+        form.locator("input[name=first_day]").fill(monday.isoformat())
+        form.locator("input[name=last_day]").fill((monday + timedelta(days=13)).isoformat())
+        form.locator("textarea[name=windows]").fill("09:00-10:00，14:00 - 15:00")
+        form.locator("input[name=capacity]").fill("8")
+        assert form.locator("input[name=skip_weekends]").is_checked()
+
+    fill_bulk_form()
+    form.locator("button[type=submit]").click()  # previews first (#14), then creates
+    page.click("#preview-confirm")
     opened, weekends, holidays, duplicates = _summary(page.inner_text("#bulk-summary"))
     assert weekends == 4 and opened + duplicates + 2 * holidays == 20 and opened > 0
     assert page.locator("table.slots tbody tr").count() >= opened
     shot(page, "31-slots-bulk-result")
+    fill_bulk_form()
     page.locator("#bulk-form button[type=submit]").click()  # the same again: nothing new
-    assert _summary(page.inner_text("#bulk-summary"))[0] == 0
+    # (the preview now says so before anything is posted, and offers nothing to confirm)
+    assert "将开放 0 个号源" in page.inner_text("#preview-message")
+    assert page.locator("#preview-confirm").count() == 0
 
     page.goto("/console/checkin")
     assert page.locator("#scan-note").is_visible()
