@@ -19,6 +19,7 @@ from content import (  # noqa: F401 - imported for the routes they register on b
     kb_unanswered,
     login,
     notices,
+    proxy_sweeping,
     public,
     referrals,
     simulator,

@@ -53,6 +53,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/console/tomb", "祭扫预约", ("registrar",)),
     ("/console/day", "每日名单", ("registrar",)),
     ("/console/bookings/find", "查找预约", ("registrar",)),
+    ("/console/proxy-sweeping", "代客祭扫", ("registrar",)),
     ("/console/settings", "设置", ("editor", "registrar")),
     ("/console/referrals", "救助顾问", ("adviser",)),
     ("/console/staff", "账号", ("admin",)),

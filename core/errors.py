@@ -121,6 +121,14 @@ STATUS: dict[str, int] = {
     "referral_bad_outcome": 422, "adviser_streets": 422,
     # --- guides ---
     "guide_not_found": 404, "guide_video_missing": 404, "range_not_satisfiable": 416,
+    # --- proxy --- proxy sweeping (代客祭扫)
+    "proxy_duplicate": 409, "proxy_order_not_found": 404, "proxy_bad_state": 409,
+    "proxy_unreadable": 409, "proxy_photo_link": 403, "proxy_photo_too_large": 422,
+    "proxy_photo_type": 422, "proxy_photo_count": 422, "proxy_package_code": 422,
+    "proxy_package_name": 422, "proxy_package_description": 422, "proxy_package_code_taken": 409,
+    "proxy_package_not_found": 404, "proxy_place_code": 422, "proxy_place_kind": 422,
+    "proxy_place_name": 422, "proxy_place_note": 422, "proxy_place_code_taken": 409,
+    "proxy_place_not_found": 404,
 }
 
 # Params that travel as response headers rather than in the body.

@@ -46,7 +46,9 @@ UPLOAD = math.ceil(COVER_MAX_BYTES * 4 / 3) + CONSOLE_FORM
 # A step's 网办小视频 (≤ 20 MB MP4) on its own console route, from a signed-in editor only (its
 # gate): every other route keeps its own limit, so only this one route takes the larger body.
 VIDEO_UPLOAD = VIDEO_MAX_BYTES + CONSOLE_FORM
-LARGEST = max(UPLOAD, VIDEO_UPLOAD)
+# --- proxy --- marking a proxy sweep done: up to six photos of at most 2 MB each, as files.
+PROXY_PHOTOS = 6 * 2 * 1024 * KB + CONSOLE_FORM
+LARGEST = max(UPLOAD, VIDEO_UPLOAD, PROXY_PHOTOS)
 
 BodyGate = Callable[[Request], Awaitable[bool]]
 

@@ -19,6 +19,8 @@ What goes, and when:
 - referrals to the community assistance adviser: ``settings.retention_referral_days`` (default a
   year) after they were closed, row and staff notes deleted, one anonymous tally line kept for the
   counts (``core.referral_stats.erase_closed``).
+- proxy-sweeping orders: ``retention_personal_days`` after the order's day, their personal fields,
+  photos and notifications (``core.proxy_sweeping.retention``).
 
 Erasure is idempotent (an erased row has an empty ``personal_enc`` and is never picked again) and
 done in batches of ``BATCH`` rows, each its own short transaction, so a first run over years of
@@ -56,6 +58,7 @@ from core.models import (
     WaitlistEntry,
     WechatUserState,
 )
+from core.proxy_sweeping import retention as proxy_retention
 from core.settings import Settings
 from core.unanswered import purge_unanswered
 
@@ -87,6 +90,7 @@ class RetentionReport:
     reviews: int = 0
     guided_flows: int = 0
     referrals: int = 0
+    proxy_orders: int = 0  # --- proxy --- proxy-sweeping orders (core.proxy_sweeping.retention)
 
 
 def erased_masked(masked: Any) -> dict[str, Any]:
@@ -185,6 +189,8 @@ async def run_retention(settings: Settings, now: datetime, *, batch_size: int = 
         guided_flows=await flows.purge_expired(now, batch_size),
         referrals=await referral_stats.erase_closed(
             now - timedelta(days=settings.retention_referral_days), batch_size),
+        proxy_orders=await proxy_retention.erase(settings.var_dir, tz.local_day(personal_cutoff),
+                                                 erased_user, batch_size),
     )
     log.info("retention done", extra=asdict(report))  # counts only, never a row's content
     return report

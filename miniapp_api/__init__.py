@@ -15,6 +15,7 @@ from miniapp_api import (
     catalog,
     guides,
     policy,
+    proxy_sweeping,
     referrals,
     search,
     session,
@@ -23,5 +24,5 @@ from miniapp_api import (
 
 bp = Blueprint.group(blueprint.bp, search.bp, policy.bp, referrals.streets_bp, guides.bp)
 
-__all__ = ["bookings", "bp", "catalog", "guides", "policy", "referrals", "search", "session",
-           "waitlist"]
+__all__ = ["bookings", "bp", "catalog", "guides", "policy", "proxy_sweeping", "referrals", "search",
+           "session", "waitlist"]

@@ -166,7 +166,7 @@ async def _clean_tables() -> None:
     conn = connections.get("default")
     # Children before parents (foreign keys).
     tables = ["referral_event", "referral", "referral_tally",
-              "booking_notification", "booking_subscription", "booking_waitlist",
+              "booking_notification", "proxy_order", "booking_subscription", "booking_waitlist",
               "booking_idempotency", "booking_claim", "booking", "booking_slot",
               "miniapp_session", "miniapp_user", "rate_counter",
               "staff_session", "staff_user", "wechat_access_token", "wechat_inbound",

@@ -18,7 +18,8 @@ from tortoise.expressions import Q
 
 from core import catalogue
 from core.booking.rules import DEFAULT_RULES
-from core.models import Notification, Subscription
+from core.models import Booking, Notification, Subscription
+from core.proxy_sweeping import notify as proxy_notify
 from core.tz import SHANGHAI
 from core.wechat import WechatApiError, WechatClient, WechatUnavailable
 
@@ -27,7 +28,10 @@ _BATCH = 50
 
 
 def _message(n: Notification, template_id: str) -> dict[str, Any]:
+    if n.proxy_order is not None:
+        return proxy_notify.message(n, n.proxy_order, template_id)
     booking = n.booking
+    assert booking is not None  # every row names a booking or a proxy-sweeping order
     slot = booking.slot
     name = DEFAULT_RULES[booking.service].name if booking.service in DEFAULT_RULES else booking.service
     when = slot.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
@@ -95,7 +99,7 @@ async def send_due(wechat: WechatClient, now: datetime) -> int:
     await recover_stale(now)
     sent = 0
     due = await Notification.filter(status="pending", due_at__lte=now).order_by("id") \
-        .limit(_BATCH).prefetch_related("booking__slot", "user")
+        .limit(_BATCH).prefetch_related("booking__slot", "proxy_order__package", "user")
     for n in due:
         if wechat.backing_off("miniapp"):
             break  # the token endpoint is failing: leave the rest pending, claim nothing
@@ -109,9 +113,11 @@ async def send_due(wechat: WechatClient, now: datetime) -> int:
 async def _send_one(wechat: WechatClient, n: Notification, now: datetime) -> int:
     sub_id: int | None = None
     try:
-        # A closure notice is about a booking that is no longer confirmed, by design.
-        wanted = {"slot_closed": "closed", "staff_cancel": "cancelled"}.get(n.kind, "confirmed")
-        if n.booking.status != wanted or n.booking.slot.starts_at <= now:
+        if n.proxy_order is not None:
+            if not proxy_notify.still_relevant(n, n.proxy_order):
+                await _finish(n, "skipped", "order has moved on")
+                return 0
+        elif n.booking is None or _stale(n, n.booking, now):
             await _finish(n, "skipped", "booking no longer upcoming")
             return 0
         sub = await Subscription.filter(user_id=n.user_id, status="unused").order_by("id").first()
@@ -151,6 +157,12 @@ async def _send_one(wechat: WechatClient, n: Notification, now: datetime) -> int
     # 43101: the user withdrew consent; others are recorded for staff
     await _finish(n, "failed", f"errcode {errcode}")
     return 0
+
+
+def _stale(n: Notification, booking: Booking, now: datetime) -> bool:
+    # A closure notice is about a booking that is no longer confirmed, by design.
+    wanted = {"slot_closed": "closed", "staff_cancel": "cancelled"}.get(n.kind, "confirmed")
+    return booking.status != wanted or booking.slot.starts_at <= now
 
 
 async def _detail(n_id: int) -> str:

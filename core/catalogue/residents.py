@@ -137,7 +137,32 @@ REFERRAL: dict[str, str] = {
                               "中提交求助，我们会优先处理。"),
 }
 
-RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **TOMB, **REFERRAL}
+# --- proxy ---
+# Proxy sweeping (代客祭扫): the mini-program's order and photo links. The staff-side codes raised
+# in core.proxy_sweeping are worded here too, as the catalogue test asks of every core module.
+PROXY: dict[str, str] = {
+    "proxy_duplicate": "该墓位在这一天已有代客祭扫订单，请勿重复提交；如需更改请等待工作人员联系。",
+    "proxy_order_not_found": "没有找到这条代客祭扫订单。",
+    "proxy_bad_state": "订单当前的状态不能进行此操作，请刷新后重试。",
+    "proxy_unreadable": "这条订单的信息无法读取，请联系工作人员。",
+    "proxy_photo_link": "照片链接无效或已过期，请刷新订单后重新查看。",
+    "proxy_photo_too_large": "第{n}张照片超过2MB，请压缩后重新上传。",
+    "proxy_photo_type": "第{n}张照片不是有效的 PNG、JPEG 或 WebP 图片。",
+    "proxy_photo_count": "请上传1至6张照片。",
+    "proxy_package_code": "套餐代码应为2至32位小写字母、数字或下划线，并以字母开头。",
+    "proxy_package_name": "请填写套餐名称（不超过60字）。",
+    "proxy_package_description": "服务内容不超过500字。",
+    "proxy_package_code_taken": "该套餐代码已被使用，请换一个。",
+    "proxy_package_not_found": "找不到该套餐。",
+    "proxy_place_code": "地点代码应为2至32位小写字母、数字或下划线，并以字母开头。",
+    "proxy_place_kind": "请选择地点类型（墓园或骨灰堂）。",
+    "proxy_place_name": "请填写地点名称（不超过100字）。",
+    "proxy_place_note": "说明不超过200字。",
+    "proxy_place_code_taken": "该地点代码已被使用，请换一个。",
+    "proxy_place_not_found": "找不到该地点。",
+}
+
+RESIDENTS: dict[str, str] = {**COMMON, **BOOKING, **KNOWLEDGE, **BOT, **PUBLIC, **TOMB, **REFERRAL, **PROXY}
 
 # --- guides ---
 # 社会组织办事指南: the public API and pages (content/guides_public.py, miniapp_api/guides.py).

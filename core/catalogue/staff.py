@@ -322,7 +322,54 @@ REFERRAL: dict[str, str] = {
     "audit.target.referral": "求助 #{id}",
 }
 
-STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT, **WORDS, **REFERRAL}
+# --- proxy ---
+# Proxy sweeping (代客祭扫): the work queue, order pages, package management and their audit rows.
+PROXY: dict[str, str] = {
+    "proxy_duplicate": "该墓位在这一天已有代祭扫订单，请换一天安排。",
+    "proxy_order_not_found": "找不到这条代祭扫订单。",
+    "proxy_bad_state": "订单当前的状态不能进行此操作（可能已被其他同事处理），请刷新后重试。",
+    "proxy_unreadable": "这条订单的加密信息无法读取，不能安排日期；请取消订单并联系家属。",
+    "proxy_photo_too_large": "第{n}张照片超过2MB，请压缩后重新上传。",
+    "proxy_photo_type": "第{n}张照片不是有效的 PNG、JPEG 或 WebP 图片（按文件内容判断，与扩展名无关）。",
+    "proxy_photo_count": "请上传1至6张照片。",
+    "proxy_package_code": "套餐代码应为2至32位小写字母、数字或下划线，并以字母开头。",
+    "proxy_package_name": "请填写套餐名称（不超过60字）。",
+    "proxy_package_description": "服务内容不超过500字。",
+    "proxy_package_code_taken": "该套餐代码已被使用，请换一个。",
+    "proxy_package_not_found": "找不到该套餐。",
+    "proxy_place_code": "地点代码应为2至32位小写字母、数字或下划线，并以字母开头。",
+    "proxy_place_kind": "请选择地点类型（墓园或骨灰堂）。",
+    "proxy_place_name": "请填写地点名称（不超过100字）。",
+    "proxy_place_note": "说明不超过200字。",
+    "proxy_place_code_taken": "该地点代码已被使用，请换一个。",
+    "proxy_place_not_found": "找不到该地点。",
+    "done.proxy_place_saved": "地点已保存。",
+    "done.proxy_place_activated": "地点已启用。",
+    "done.proxy_place_deactivated": "地点已停用：新订单不能再选择它，已有订单不受影响。",
+    "audit.proxy.place_create": "新建祭扫地点", "audit.proxy.place_update": "修改祭扫地点",
+    "audit.proxy.place_activate": "启用祭扫地点", "audit.proxy.place_deactivate": "停用祭扫地点",
+    "audit_field.note": "说明",
+    "proxy_bad_action": "不支持的操作，请使用页面上的按钮。",
+    "done.proxy_scheduled": "已安排日期，家属将收到通知。",
+    "done.proxy_done": "已标记完成，照片已保存，家属将收到通知。",
+    "done.proxy_cancelled": "订单已取消，取消原因已通知家属。",
+    "done.proxy_package_saved": "套餐已保存。",
+    "done.proxy_package_activated": "套餐已启用。",
+    "done.proxy_package_deactivated": "套餐已停用：新订单不能再选择它，已有订单不受影响。",
+    "confirm.proxy_cancel.title": "确认取消代祭扫订单",
+    "confirm.proxy_cancel": "取消订单 {ref}（{place}，{day}）：家属将收到取消通知。",
+    "confirm.proxy_cancel.reason": "取消原因（会告知家属）：{reason}",
+    "confirm.proxy_cancel.button": "确认取消订单",
+    "confirm.proxy_cancel.final": "此操作不能撤销。",
+    "audit.proxy.create": "代祭扫下单", "audit.proxy.schedule": "安排代祭扫",
+    "audit.proxy.done": "代祭扫完成", "audit.proxy.cancel": "取消代祭扫",
+    "audit.proxy.package_create": "新建代祭扫套餐", "audit.proxy.package_update": "修改代祭扫套餐",
+    "audit.proxy.package_activate": "启用代祭扫套餐", "audit.proxy.package_deactivate": "停用代祭扫套餐",
+    "audit_field.day": "日期", "audit_field.place": "地点", "audit_field.package": "套餐",
+    "audit_field.photos": "照片", "audit_field.name": "名称", "audit_field.description": "服务内容",
+}
+
+STAFF: dict[str, str] = {**ACCOUNTS, **CONTENT, **BOOKING, **CONFIRM, **AUDIT, **WORDS, **REFERRAL, **PROXY}
 
 # --- guides ---
 # 社会组织办事指南 (core.guides, core.guide_video, content/guides.py), with their audit labels.

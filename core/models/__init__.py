@@ -17,6 +17,7 @@ from core.models.content import CharityCampaign, Notice
 from core.models.flows import GuidedFlowState
 from core.models.guide import Guide, GuideStep
 from core.models.kb import KbEntry, UnansweredQuestion
+from core.models.proxy import Place, ProxyOrder, SweepPackage
 from core.models.referral import Referral, ReferralEvent, ReferralTally
 from core.models.review import AnswerReview
 from core.models.staff import StaffSession, StaffUser
@@ -41,6 +42,8 @@ __all__ = [
     "MiniappUser",
     "Notice",
     "Notification",
+    "Place",
+    "ProxyOrder",
     "RateCounter",
     "Referral",
     "ReferralEvent",
@@ -50,6 +53,7 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "Subscription",
+    "SweepPackage",
     "UnansweredQuestion",
     "UrgentMessage",
     "WaitlistEntry",

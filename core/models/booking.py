@@ -192,13 +192,20 @@ class Subscription(Model):
 class Notification(Model):
     """Outbox of messages to residents (reminders, waiting-list promotions), each sent once."""
 
+    # Also proxy-sweeping progress (core.proxy_sweeping.notify): then proxy_order is set instead.
+
     id = fields.BigIntField(primary_key=True)
     user: fields.ForeignKeyRelation[MiniappUser] = fields.ForeignKeyField(
         "core.MiniappUser", related_name="notifications", on_delete=fields.CASCADE)
-    booking: fields.ForeignKeyRelation[Booking] = fields.ForeignKeyField(
-        "core.Booking", related_name="notifications", on_delete=fields.CASCADE)
+    # Exactly one of booking and proxy_order: the outbox serves bookings and proxy-sweeping orders.
+    booking: fields.ForeignKeyNullableRelation[Booking] = fields.ForeignKeyField(
+        "core.Booking", related_name="notifications", null=True, on_delete=fields.CASCADE)
+    # Typed loosely: core.models.proxy imports this module (core.models.proxy.ProxyOrder).
+    proxy_order: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
+        "core.ProxyOrder", related_name="notifications", null=True, on_delete=fields.CASCADE)
     user_id: int
-    booking_id: int
+    booking_id: int | None
+    proxy_order_id: int | None
     kind = fields.CharField(max_length=16)
     due_at = fields.DatetimeField(db_index=True)
     status = fields.CharField(max_length=16, default="pending", db_index=True)

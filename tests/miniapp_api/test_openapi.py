@@ -14,6 +14,7 @@ import httpx
 
 from core.models import Booking
 from tests.miniapp_api.conftest import couple, local_day, make_id, make_slot
+from tests.support.proxy import finish, order_body
 
 API = "/api/v1/miniapp"
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -80,7 +81,7 @@ class Checked:
         return r
 
 
-async def test_every_miniapp_response_matches_the_published_schema(client, login) -> None:
+async def test_every_miniapp_response_matches_the_published_schema(app, client, login) -> None:
     spec = (await client.get("/openapi.json")).json()
     api = Checked(client, spec)
     auth = await login("schema-1")
@@ -148,6 +149,17 @@ async def test_every_miniapp_response_matches_the_published_schema(client, login
     await api.call("POST", "/bookings/{booking_id}/cancel", 409, path=one + "/cancel", headers=auth)
     await api.call("GET", "/bookings/{booking_id}/ics", 409, path=one + "/ics", headers=auth)
     await api.call("GET", "/bookings", 200, headers=auth)  # a cancelled booking in the list
+
+    # Proxy sweeping (代客祭扫): an order, its refusals, the packages, and the list once done.
+    order = (await api.call("POST", "/proxy-sweeping", 201, json=order_body(), headers=auth)).json()
+    await api.call("POST", "/proxy-sweeping", 422, json=order_body(phone="1"), headers=auth)
+    await api.call("POST", "/proxy-sweeping", 409, json=order_body(), headers=auth)
+    await api.call("POST", "/proxy-sweeping", 401, json=order_body())
+    await api.call("GET", "/proxy-sweeping/packages", 200)
+    await api.call("GET", "/proxy-sweeping", 200, headers=auth)
+    await finish(app.ctx.cipher, app.ctx.settings.var_dir, order["id"])
+    listed = await api.call("GET", "/proxy-sweeping", 200, headers=auth)
+    assert len(listed.json()["orders"][0]["photos"]) == 2
 
     await api.call("POST", "/subscriptions", 201, json={"template_id": "tmpl-1"}, headers=auth)
     await api.call("POST", "/subscriptions", 422, json={}, headers=auth)
