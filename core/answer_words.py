@@ -91,7 +91,7 @@ REPLIES: dict[str, str] = {
 # --- guides ---
 # 社会组织登记咨询 (core.booking.rules.SOCIAL_ORG), booked in the mini-program like the others.
 BOOKING_INTENTS += (
-    BookingIntent(("预约祭扫", "祭扫预约", "预约扫墓", "扫墓预约"), "清明冬至预约祭扫",
+    BookingIntent(("预约祭扫", "祭扫预约", "预约扫墓", "扫墓预约"), "清明冬至祭扫",
                   "pages/booking/index?service=tomb_sweeping"),
     BookingIntent(("预约社会组织登记咨询", "社会组织登记咨询预约", "预约社会组织咨询",
                    "社会组织咨询预约"), "社会组织登记咨询",

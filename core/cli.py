@@ -98,7 +98,7 @@ async def _rebind_fields(settings: Settings) -> int:
 
     cipher = FieldCipher(settings.secret_key)
     rebound = await rebind_legacy_fields(cipher)
-    # Bookings made before booking_lookup existed (migration 0016) become findable by phone/name.
+    # Bookings made before booking_lookup existed (migration 0011) become findable by phone/name.
     await backfill_lookups(cipher)
     return rebound
 

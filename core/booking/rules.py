@@ -65,7 +65,7 @@ DEFAULT_RULES: dict[str, ServiceRule] = {
         CHARITY, "慈善超市活动", "宝山区慈善超市公益活动报名，每人每场限报一次，可携同行人员共五人以内。",
         14, 0, 60, {"max_party_size": 5}),
     TOMB: ServiceRule(
-        TOMB, "清明冬至预约祭扫",
+        TOMB, "清明冬至祭扫",
         "清明、冬至高峰日各墓园、骨灰堂分时段预约祭扫，每位预约人可携同行亲属四人以内，每人均须实名登记"
         "（姓名、身份证号），每人每天限约一次；非高峰日无需预约。",
         30, 0, 60, {"max_companions": MAX_COMPANIONS}),

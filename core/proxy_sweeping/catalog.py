@@ -1,6 +1,6 @@
 """Places and packages: what the family chooses from, and what staff define.
 
-Both are staff-configured; the shipped rows are samples marked 示例 (migration 0018), with no
+Both are staff-configured; the shipped rows are samples marked 示例 (migration 0016), with no
 address or phone, until the bureau enters its real cemeteries, columbaria and services.
 """
 

@@ -13,6 +13,7 @@ from sanic import Sanic
 
 from core import catalogue
 from core.models import StaffUser
+from knowledge.entries import ACTIONS
 from knowledge.render import CONTACT_LABELS
 from tests.content.conftest import ConsoleFactory
 from tests.content.test_notices_console import create, notice_id, png_bytes
@@ -51,7 +52,7 @@ async def test_new_accounts_default_to_the_least_privileged_role(console: Consol
     assert selected and selected.group(1) == "editor"
     # Least privilege first in the list, and the help says why.
     assert re.findall(r'<option value="(\w+)"', form[:form.index("</select>")]) == \
-        ["editor", "registrar", "admin"]
+        ["editor", "adviser", "registrar", "admin"]
     assert "默认" in form
 
 
@@ -152,7 +153,7 @@ async def test_kb_pages_name_actions_and_intents_in_words(console: ConsoleFactor
     editor = await console("editor")
     page = (await editor.get("/console/kb/new")).text
     options = re.findall(r'<option value="(book:\w+)"[^>]*>([^<]*)</option>', page)
-    assert ("book:marriage_registration", "预约结婚登记") in options and len(options) == 4
+    assert ("book:marriage_registration", "预约结婚登记") in options and len(options) == len(ACTIONS) - 1
     assert all(not re.search(r"[a-z]", label) for _, label in options)
     listing = (await editor.get("/console/kb")).text
     assert '<th scope="col">编号</th>' in listing and ">id<" not in listing

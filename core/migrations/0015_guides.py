@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0012_referrals')]
+    dependencies = [('core', '0014_referrals')]
 
     initial = False
 

@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0016_counter')]
+    dependencies = [('core', '0011_counter')]
 
     initial = False
 

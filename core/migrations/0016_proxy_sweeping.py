@@ -42,7 +42,7 @@ def _json() -> dict[str, Any]:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0013_guides')]
+    dependencies = [('core', '0015_guides')]
 
     initial = False
 

@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0011_guided_flows')]
+    dependencies = [('core', '0012_guided_flows')]
 
     initial = False
 

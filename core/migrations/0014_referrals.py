@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0014_youth_events')]
+    dependencies = [('core', '0013_youth_events')]
 
     initial = False
 
