@@ -30,6 +30,7 @@ from core.context import of_app
 from core.conversation import Conversations, DbConversation
 from core.flows import FlowStore, Guided
 from core.guide_match import GuideAnswer
+from core.guide_walk import GuideWalkFlow
 from core.kb import KnowledgeService
 from core.models import GuidedFlowState, WechatFollower, WechatInbound, WechatUserState
 from core.policy_chat import PolicyCheckFlow
@@ -255,7 +256,8 @@ class BotContext:
         if self.flows is None:
             return None
         return Guided(self.flows, user, self.now,
-                      [PolicyCheckFlow(self.kb, self.now, self.public_base_url)])
+                      [PolicyCheckFlow(self.kb, self.now, self.public_base_url),
+                       GuideWalkFlow(self.kb, self.now, self.public_base_url)])
 
     async def record_follow(self, user: str, subscribed: bool, scene: str) -> None:
         await WechatFollower.update_or_create(

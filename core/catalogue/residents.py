@@ -173,3 +173,22 @@ GUIDES: dict[str, str] = {
     "range_not_satisfiable": "请求的范围无效。",
 }
 RESIDENTS.update(GUIDES)
+
+# --- guide walk --- (远程导办 in the chat: core/guide_walk.py)
+GUIDE_WALK: dict[str, str] = {
+    "bot_walk_intro": "远程导办：我们一步一步带您办。请选择要办的事项，回复序号：",
+    "bot_walk_pick": "回复序号开始；随时回复“退出”结束。",
+    "bot_walk_none": "目前没有可导办的办事指南，请直接输入您的问题咨询。",
+    "bot_walk_step": "【{title}】第{n}/{total}步：{step}",
+    "bot_walk_materials": "所需材料：{materials}",
+    "bot_walk_video": "网办小视频：{title} {url}",
+    "bot_walk_hint": "回复“下一步”继续，“上一步”返回，“重新开始”换一件事，“退出”结束。",
+    "bot_walk_last": ("这是最后一步。回复“下一步”结束导办；需要当面咨询的，可在“宝山民政”小程序预约"
+                      "“社会组织登记咨询”，或回复“预约社会组织登记咨询”。"),
+    "bot_walk_done": ("“{title}”的导办已完成。需要当面咨询的，可在“宝山民政”小程序预约“社会组织登记咨询”，"
+                      "或回复“预约社会组织登记咨询”。"),
+    "bot_walk_more": "（全文：{url}）",
+    "bot_walk_not_understood": "没看懂您的回复。",
+    "bot_walk_quit": "已退出远程导办。需要时回复“远程导办”重新开始。",
+}
+RESIDENTS.update(GUIDE_WALK)
