@@ -46,13 +46,15 @@ def _day_arg(request: Request, raw: str | None) -> date:
 
 
 async def _day_page(request: Request, day: date, *, slot_only: int | None = None,
-                    status: int = 200, error: str = "") -> HTTPResponse:
+                    status: int = 200, error: str = "", place: str = "") -> HTTPResponse:
     who, clock = request.ctx.staff, now(request)
     names = await service_names()
     start, end = day_bounds(day, day)
     query = Slot.filter(starts_at__gte=start, starts_at__lt=end)
     if slot_only is not None:
         query = query.filter(id=slot_only)
+    if place:  # one cemetery's list for its gate (tomb sweeping), or any place's
+        query = query.filter(place=place)
     slots = await query.order_by("starts_at", "service", "id").limit(_SLOTS_LIMIT)
     if slot_only is not None and not slots:
         return page("error.html", 404, staff=who, message=staff_text("day_slot_missing"))
@@ -84,7 +86,7 @@ async def _day_page(request: Request, day: date, *, slot_only: int | None = None
                 reveal=reveals(request), slot_only=groups[0] if slot_only is not None else None,
                 prev_day=(day - timedelta(days=1)).isoformat(),
                 next_day=(day + timedelta(days=1)).isoformat(),
-                services=names, is_admin=who.role == "admin")
+                services=names, is_admin=who.role == "admin", place=place)
 
 
 @bp.get("/console/day")
@@ -98,7 +100,8 @@ async def day_list(request: Request) -> HTTPResponse:
     except BookingError as exc:
         status, text = console_error(exc)
         return await _day_page(request, today(now(request)), status=status, error=text)
-    return await _day_page(request, day, slot_only=slot_only)
+    place = " ".join((request.args.get("place") or "").split())[:100]
+    return await _day_page(request, day, slot_only=slot_only, place=place)
 
 
 @bp.post("/console/day/checkin")

@@ -104,3 +104,14 @@ async def test_the_phone_line_books_for_a_resident_and_is_audited(
                                  {**body, "slot_id": str(other.id), "key": "another"})
     assert twice.status_code == 409 and 'id="phone-error"' in twice.text
     assert await Booking.filter(slot_id=other.id).count() == 0
+
+
+async def test_the_gate_list_is_one_place_on_one_day(console: ConsoleFactory, clock: None) -> None:
+    registrar = await console("registrar")
+    await _opened(registrar)
+    page = await registrar.get("/console/tomb/campaign?name=2027年清明")
+    assert "/console/day?date=2027-04-03&amp;place=" in page.text
+    gate = await registrar.get("/console/day", params={"date": "2027-04-03", "place": "示例骨灰堂乙"})
+    assert gate.status_code == 200
+    text = _text(gate.text)
+    assert "示例骨灰堂乙" in text and "示例墓园甲" not in text
