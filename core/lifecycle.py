@@ -69,6 +69,9 @@ def install(app: App) -> None:
         # The one WeChat client (both app ids, one token authority) on the app's HTTP client.
         ctx.wechat = WechatClient.from_settings(ctx.settings, ctx.http)
         ctx.booking_reads = BookingReads()
+        if db.db_url(ctx.settings).startswith("postgres"):
+            # Booking transactions wait their turn in the worker, not on the pool (FullSlots).
+            ctx.full_slots.writers = max(1, ctx.settings.db_pool_size - 2)
         ctx.rate_limits = RateLimits()
         ctx.sessions = session_lookup()
         ctx.conversations = Conversations()

@@ -19,6 +19,7 @@ this can never overbook; at worst a place freed on another worker is offered a s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,12 @@ class FullSlots:
     # slot id → (places known to be left at most, clock deadline)
     _seen: dict[int, tuple[int, float]] = field(default_factory=dict)
     _turns: dict[int, _Turn] = field(default_factory=dict)
+    # Booking transactions this worker runs at once; 0 = no limit (SQLite: one writer anyway).
+    # On PostgreSQL a rush on many slots at once would otherwise queue its transactions on the
+    # connection pool, where a wait past the acquire timeout answers 503 "database unavailable";
+    # waiting here instead leaves the pool's last connections to reads and rate counters.
+    writers: int = 0
+    _gate: asyncio.Semaphore | None = None
 
     def refuses(self, slot_id: int, party: int, now: float | None = None) -> bool:
         seen = self._seen.get(slot_id)
@@ -67,6 +74,14 @@ class FullSlots:
     def forget(self, slot_id: int) -> None:
         """A place was freed here (cancel, reschedule away)."""
         self._seen.pop(slot_id, None)
+
+    def writing(self) -> asyncio.Semaphore | contextlib.nullcontext[None]:
+        """``async with`` around one booking transaction (see ``writers``)."""
+        if self.writers <= 0:
+            return contextlib.nullcontext()
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.writers)
+        return self._gate
 
     def turn(self, slot_id: int) -> _Turning:
         """One booking attempt per slot at a time in this worker (see the module note)."""

@@ -181,7 +181,7 @@ async def _book_slot(cipher: FieldCipher, cmd: Book, slot: Slot, rule: rules.Ser
             raise BookingError("duplicate_booking")
         try:
             try:
-                async with in_transaction() as conn:
+                async with full.writing(), in_transaction() as conn:
                     idem = await IdempotencyKey.create(user_id=user_id, key=key) if key else None
                     booking, left = await insert_booking(cipher, slot, application, user_id,
                                                          claims, now)
