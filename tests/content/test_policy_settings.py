@@ -59,3 +59,11 @@ async def test_registrars_may_not_change_the_standards(console: ConsoleFactory) 
     assert r.status_code == 403
     page = await registrar.get("/console/settings")
     assert "政策找人标准" in page.text and 'name="policy_dibao"' not in page.text
+
+
+async def test_the_settings_page_shows_the_standards_once_in_its_body(console: ConsoleFactory) -> None:
+    # A merge once put the standards section inside the page's <title>.
+    editor = await console("editor")
+    page = (await editor.get("/console/settings")).text
+    assert "<title>设置 · 宝山民政 工作台</title>" in page
+    assert page.count('id="policy"') == 1 and page.index('id="policy"') > page.index("<h1>设置</h1>")
