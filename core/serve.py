@@ -110,6 +110,8 @@ class Guard:
         self._sanic_handler: Callable[[int, FrameType | None], Any] | None = None
         self._deaths: deque[float] = deque()
         self._handled: set[int] = set()  # pids whose death was dealt with
+        self._signals: deque[int] = deque()  # received, not yet handed to Sanic's handler
+        self._signalled = threading.Event()
         self._starting: dict[str, float] = {}  # replacement workers not yet serving
         # Pids of workers that had acknowledged start-up at the last look. Kept here because the
         # manager marks every worker TERMINATED as soon as a stop signal arrives.
@@ -119,6 +121,7 @@ class Guard:
         self._manager = app.manager
         # The manager installed its handler when it was built; ours runs first and then calls it.
         self._sanic_handler = self._manager.shutdown_signal
+        threading.Thread(target=self._forward, name="baoshan-signals", daemon=True).start()
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         threading.Thread(target=self._watch, name="baoshan-guard", daemon=True).start()
@@ -126,11 +129,29 @@ class Guard:
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         # Nothing here may block or talk to the manager's state server: it runs between two
         # bytecodes of whatever the main thread was doing, possibly mid-call to that server.
+        # Sanic's own handler does talk to it (marking each worker TERMINATED), so it runs on
+        # the forwarding thread instead: called here, its request and reply interleaved with the
+        # main thread's on the same connection, and every later read of the workers' state got
+        # the answer to the one before (CI: "'str' object has no attribute 'get'" in serve()).
         if self._stop_at is None:
             self._stop_at = time.monotonic()
             self._stop.set()
-        if self._sanic_handler is not None:
-            self._sanic_handler(signum, frame)
+        self._signals.append(signum)  # deque.append takes no lock
+        self._signalled.set()
+
+    def _forward(self) -> None:
+        """Hands each signal to Sanic's handler, in order, from this thread: the state server's
+        proxies keep one connection per thread, so this one cannot cross the main thread's."""
+        while True:
+            self._signalled.wait()
+            self._signalled.clear()
+            while self._signals:
+                signum = self._signals.popleft()
+                try:
+                    if self._sanic_handler is not None:
+                        self._sanic_handler(signum, None)
+                except Exception:  # a second signal kills (ServerKilled); nothing to add
+                    log.exception("stop signal handling failed", extra={"signal": signum})
 
     def give_up(self, reason: str) -> None:
         log.error("exiting for the supervisor to restart the service", extra={"reason": reason})

@@ -73,6 +73,10 @@ class Tally:
     def add(self, metric: str, day: date, by: int = 1) -> None:
         self._pending[(metric[:MAX_METRIC_CHARS], day)] += by
 
+    def pending(self, metric: str, day: date) -> int:
+        """What is counted and not yet written (the dashboard lags by this much)."""
+        return self._pending[(metric[:MAX_METRIC_CHARS], day)]
+
     async def flush(self) -> None:
         pending, self._pending = self._pending, Counter()
         for (metric, day), by in pending.items():
